@@ -1,0 +1,192 @@
+import { LockstepError } from '../errors.ts';
+import { executeInline, executeRun } from '../exec/inline.ts';
+import { Recorder } from '../exec/recorder.ts';
+import type { ExecuteOptions, ExecuteSummary, RunFailure, Step } from '../exec/types.ts';
+import type { ExperimentRecord, MetricPoint, Store } from '../store/store.ts';
+import { type Grid, product } from './grid.ts';
+import { Run } from './run.ts';
+import { Runs } from './runs.ts';
+
+/**
+ * A named collection of runs, bound to the store of the session that created
+ * or loaded it.
+ *
+ * @example
+ * ```ts
+ * const exp = await session.createExperiment('knn');
+ * exp.addRuns({ k: [1, 3, 5], weights: ['uniform', 'distance'] }); // 6 runs
+ * const summary = await exp.execute([train, evaluate], { config: { folds: 5 } });
+ * console.log(summary.done, summary.failed);
+ * ```
+ */
+export class Experiment {
+  readonly runs = new Runs();
+
+  /** @internal use `session.createExperiment` or `session.loadExperiment` */
+  constructor(
+    private readonly store: Store,
+    private readonly record: ExperimentRecord,
+  ) {}
+
+  get id(): string {
+    return this.record.id;
+  }
+  get name(): string {
+    return this.record.name;
+  }
+  get description(): string | null {
+    return this.record.description;
+  }
+  /** The SQL table holding one row per run. */
+  get tableName(): string {
+    return this.record.tableName;
+  }
+  /** Column name to its role (config, param, field), original key and storage kind. */
+  get columns(): ExperimentRecord['meta']['columns'] {
+    return this.record.meta.columns;
+  }
+  get createdAt(): Date {
+    return this.record.createdAt;
+  }
+  get updatedAt(): Date {
+    return this.record.updatedAt;
+  }
+
+  /**
+   * Adds the Cartesian product of the grid as runs. A combination that is
+   * already in the experiment is not added twice: its existing run is
+   * returned, which is what makes re-running a sweep resume it.
+   */
+  addRuns(grid: Grid): Run[] {
+    return product(grid).map((params) => this.addRun(params));
+  }
+
+  /** Adds one run with these params (or returns the existing run with equal params). */
+  addRun(params: Record<string, unknown> = {}): Run {
+    const run = new Run(params);
+    const existing = this.runs.findByParamsKey(run.paramsKey);
+    if (existing) return existing;
+    this.runs.add(run);
+    return run;
+  }
+
+  /**
+   * Executes the steps on every run that is not done yet (all runs with
+   * `rerun`), writing runs to the store as they finish. A failing step fails
+   * only its run unless `failFast`.
+   */
+  async execute(steps: Step | readonly Step[], options: ExecuteOptions = {}): Promise<ExecuteSummary> {
+    const started = performance.now();
+    const list = checkSteps(steps);
+    const config = options.config ?? {};
+    if (config === null || typeof config !== 'object' || Array.isArray(config)) {
+      throw new LockstepError('E_INPUT', 'execute: config must be a plain object such as { folds: 5 }');
+    }
+    const todo = this.runs.filter((r) => options.rerun || r.status !== 'done');
+    const recorder =
+      options.persist === false ? null : new Recorder(this.store, this.record, options.batchSize, options.flushMs);
+    const finished: Run[] = [];
+    await executeInline(todo, list, config, options.failFast ?? false, (run) => {
+      finished.push(run);
+      return recorder?.add(run);
+    });
+    await recorder?.flush();
+    return summarise(this.runs.length, todo.length, finished, performance.now() - started);
+  }
+
+  /**
+   * Executes one run inline, as MLtraq's `with experiment.run() as run`: the
+   * run is stored when `fn` returns, and a throw is stored as a failure and
+   * then rethrown.
+   *
+   * @example
+   * ```ts
+   * const run = await exp.run({ k: 3 }, async (run) => { run.fields.accuracy = 0.97; });
+   * ```
+   */
+  async run(fn: Step): Promise<Run>;
+  async run(params: Record<string, unknown>, fn: Step): Promise<Run>;
+  async run(a: Step | Record<string, unknown>, b?: Step): Promise<Run> {
+    const [params, fn] = typeof a === 'function' ? [{}, a] : [a, b];
+    if (typeof fn !== 'function') throw new LockstepError('E_INPUT', 'experiment.run expects a function (run) => …');
+    const run = new Run(params);
+    this.runs.add(run);
+    await executeRun(run, [fn], {});
+    await this.writeRuns([run]);
+    if (run.status === 'failed') {
+      const err = new LockstepError('E_RUN', `run ${run.id} failed: ${run.error?.message}`);
+      if (run.error?.stack) err.stack = run.error.stack;
+      throw err;
+    }
+    return run;
+  }
+
+  /**
+   * Writes every run that changed since it was last written, in one
+   * transaction: either all of them are stored or none is.
+   */
+  async persist(): Promise<void> {
+    await this.writeRuns(this.runs.filter((r) => r.dirty));
+  }
+
+  private async writeRuns(runs: Run[]): Promise<void> {
+    await this.store.writeRuns(
+      this.record,
+      runs.map((r) => r.toWrite()),
+    );
+    for (const r of runs) r.markWritten();
+  }
+
+  /** Removes runs from the experiment and the store. */
+  async deleteRuns(ids: readonly string[]): Promise<void> {
+    await this.store.deleteRuns(this.record, ids);
+    this.runs.remove(new Set(ids));
+  }
+
+  /** The stored metric series of a run, by key or all keys. */
+  metrics(runId: string, key?: string): Promise<MetricPoint[]> {
+    return this.store.readMetrics(this.record, runId, key);
+  }
+
+  /** Reloads the runs from the store, replacing those in memory. */
+  async reload(): Promise<this> {
+    const fresh = await this.store.requireExperiment(this.name);
+    Object.assign(this.record, fresh);
+    const records = await this.store.readRuns(this.record);
+    this.runs.remove(new Set(this.runs.map((r) => r.id)));
+    for (const rec of records) this.runs.add(Run.fromRecord(rec));
+    return this;
+  }
+}
+
+function checkSteps(steps: Step | readonly Step[]): readonly Step[] {
+  const list = typeof steps === 'function' ? [steps] : steps;
+  if (!Array.isArray(list))
+    throw new LockstepError('E_INPUT', 'execute expects a step function or an array of step functions');
+  list.forEach((s, i) => {
+    if (typeof s !== 'function') {
+      throw new LockstepError('E_INPUT', `execute: step ${i} is ${typeof s}, expected a function (run) => void`);
+    }
+  });
+  return list;
+}
+
+/** Counts what an execution did; shared by every executor. */
+export function summarise(total: number, todo: number, finished: readonly Run[], durationMs: number): ExecuteSummary {
+  let done = 0;
+  const failures: RunFailure[] = [];
+  for (const run of finished) {
+    if (run.status === 'done') done++;
+    else failures.push({ runId: run.id, params: run.params, message: run.error?.message ?? 'unknown error' });
+  }
+  return {
+    total,
+    executed: finished.length,
+    done,
+    failed: failures.length,
+    skipped: total - todo,
+    notRun: todo - finished.length,
+    failures,
+    durationMs,
+  };
+}

@@ -1,0 +1,36 @@
+import { encodeValue } from '../store/codec.ts';
+
+/**
+ * A canonical text for a run's params (keys sorted at every depth), used as
+ * the run's identity when an experiment is executed again: runs with the same
+ * params are the same run.
+ */
+export function paramsKey(params: Record<string, unknown>): string {
+  return JSON.stringify(canonical(params));
+}
+
+function canonical(v: unknown): unknown {
+  switch (typeof v) {
+    case 'bigint':
+      return { $bigint: v.toString() };
+    case 'number':
+      return Number.isFinite(v) ? v : { $number: String(v) };
+    case 'undefined':
+      return null;
+    case 'object':
+      break;
+    default:
+      return v;
+  }
+  if (v === null) return null;
+  if (v instanceof Date) return { $date: v.toISOString() };
+  if (Array.isArray(v)) return v.map(canonical);
+  const proto = Object.getPrototypeOf(v);
+  if (proto === Object.prototype || proto === null) {
+    const o = v as Record<string, unknown>;
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(o).sort()) out[k] = canonical(o[k]);
+    return out;
+  }
+  return { $bytes: encodeValue(v, 'params').toString('base64') };
+}

@@ -1,0 +1,70 @@
+import { LockstepError } from '../errors.ts';
+import type { Run } from './run.ts';
+
+/** The runs of an experiment, in insertion order, with lookup by id and by params. */
+export class Runs implements Iterable<Run> {
+  private readonly list: Run[] = [];
+  private readonly byId = new Map<string, Run>();
+  private readonly byKey = new Map<string, Run>();
+
+  get length(): number {
+    return this.list.length;
+  }
+
+  [Symbol.iterator](): Iterator<Run> {
+    return this.list[Symbol.iterator]();
+  }
+
+  /** The first run; throws when there are none. */
+  first(): Run {
+    const run = this.list[0];
+    if (!run) throw new LockstepError('E_NOT_FOUND', 'the experiment has no runs');
+    return run;
+  }
+
+  /** The run with this id, or undefined. */
+  get(id: string): Run | undefined {
+    return this.byId.get(id);
+  }
+
+  /** The run with these canonical params, or undefined. */
+  findByParamsKey(key: string): Run | undefined {
+    return this.byKey.get(key);
+  }
+
+  at(index: number): Run | undefined {
+    return this.list.at(index);
+  }
+
+  toArray(): Run[] {
+    return [...this.list];
+  }
+
+  filter(fn: (run: Run) => boolean): Run[] {
+    return this.list.filter(fn);
+  }
+
+  map<T>(fn: (run: Run) => T): T[] {
+    return this.list.map(fn);
+  }
+
+  /** @internal */
+  add(run: Run): void {
+    if (this.byId.has(run.id))
+      throw new LockstepError('E_CONFLICT', `a run with id ${run.id} is already in the experiment`);
+    this.list.push(run);
+    this.byId.set(run.id, run);
+    if (!this.byKey.has(run.paramsKey)) this.byKey.set(run.paramsKey, run);
+  }
+
+  /** @internal */
+  remove(ids: ReadonlySet<string>): void {
+    for (let i = this.list.length - 1; i >= 0; i--) {
+      const run = this.list[i] as Run;
+      if (!ids.has(run.id)) continue;
+      this.list.splice(i, 1);
+      this.byId.delete(run.id);
+      if (this.byKey.get(run.paramsKey) === run) this.byKey.delete(run.paramsKey);
+    }
+  }
+}

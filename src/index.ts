@@ -1,0 +1,12 @@
+export { Experiment } from './core/experiment.ts';
+export { type Grid, product } from './core/grid.ts';
+export { Run, type RunError, type RunStatus } from './core/run.ts';
+export { Runs } from './core/runs.ts';
+export { type ErrorCode, isLockstepError, LockstepError } from './errors.ts';
+export type { ExecuteOptions, ExecuteSummary, RunFailure, Step } from './exec/types.ts';
+export { type CreateExperimentOptions, createSession, type ExperimentInfo, Session } from './session.ts';
+export { CODEC_VERSION, decodeValue, encodeValue } from './store/codec.ts';
+export type { Dialect, Driver, Row } from './store/driver.ts';
+export type { Kind } from './store/kinds.ts';
+export type { ColumnInfo, MetricPoint } from './store/store.ts';
+export { VERSION } from './version.ts';

@@ -1,0 +1,110 @@
+import { Experiment } from './core/experiment.ts';
+import { Run } from './core/run.ts';
+import { LockstepError } from './errors.ts';
+import type { Row } from './store/driver.ts';
+import { defaultUrl, openDriver } from './store/open.ts';
+import { Store } from './store/store.ts';
+
+/** An experiment as `listExperiments` describes it. */
+export interface ExperimentInfo {
+  id: string;
+  name: string;
+  description: string | null;
+  tableName: string;
+  runs: number;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface CreateExperimentOptions {
+  description?: string;
+  /** What to do when the name is taken: fail (default), load the stored experiment, or replace it. */
+  ifExists?: 'error' | 'load' | 'replace';
+}
+
+/**
+ * A connection to one database. Creates, loads, lists and deletes
+ * experiments, and answers SQL.
+ *
+ * @example
+ * ```ts
+ * const session = await createSession('sqlite:./results.db');
+ * const exp = await session.createExperiment('iris', { description: 'ml.js classifiers' });
+ * const rows = await session.query('SELECT * FROM experiment_iris ORDER BY accuracy DESC');
+ * await session.close();
+ * ```
+ */
+export class Session {
+  /** @internal use {@link createSession} */
+  constructor(
+    readonly store: Store,
+    readonly url: string,
+  ) {}
+
+  async createExperiment(name: string, options: CreateExperimentOptions = {}): Promise<Experiment> {
+    const ifExists = options.ifExists ?? 'error';
+    if (!['error', 'load', 'replace'].includes(ifExists)) {
+      throw new LockstepError(
+        'E_INPUT',
+        `createExperiment: ifExists must be "error", "load" or "replace", got "${ifExists}"`,
+      );
+    }
+    if (ifExists !== 'error' && (await this.store.getExperiment(name))) {
+      if (ifExists === 'load') return this.loadExperiment(name);
+      await this.store.deleteExperiment(name);
+    }
+    const record = await this.store.createExperiment(name, options.description ?? null);
+    return new Experiment(this.store, record);
+  }
+
+  /** Loads an experiment and all its runs, values back in their original types. */
+  async loadExperiment(name: string): Promise<Experiment> {
+    const record = await this.store.requireExperiment(name);
+    const exp = new Experiment(this.store, record);
+    for (const rec of await this.store.readRuns(record)) exp.runs.add(Run.fromRecord(rec));
+    return exp;
+  }
+
+  async listExperiments(): Promise<ExperimentInfo[]> {
+    return (await this.store.listExperiments()).map((e) => ({
+      id: e.id,
+      name: e.name,
+      description: e.description,
+      tableName: e.tableName,
+      runs: e.runs,
+      createdAt: e.createdAt,
+      updatedAt: e.updatedAt,
+    }));
+  }
+
+  async deleteExperiment(name: string): Promise<void> {
+    await this.store.deleteExperiment(name);
+  }
+
+  /**
+   * Runs SQL and returns plain row objects. Placeholders are the backend's
+   * own: `?` on SQLite, `$1` on PostgreSQL.
+   */
+  query(sql: string, params?: readonly unknown[]): Promise<Row[]> {
+    return this.store.query(sql, params);
+  }
+
+  /** The backend behind this session: 'sqlite' or 'postgres'. */
+  get dialect(): 'sqlite' | 'postgres' {
+    return this.store.driver.dialect.name;
+  }
+
+  close(): Promise<void> {
+    return this.store.close();
+  }
+}
+
+/**
+ * Opens a session on a database: `:memory:`, a file path or `sqlite:path`, or
+ * `postgres://…`. Without a URL: `LOCKSTEP_DB`, else `./lockstep.db`.
+ */
+export async function createSession(url: string = defaultUrl()): Promise<Session> {
+  const store = new Store(await openDriver(url));
+  await store.init();
+  return new Session(store, url);
+}

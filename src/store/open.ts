@@ -1,0 +1,36 @@
+import { LockstepError } from '../errors.ts';
+import type { Driver } from './driver.ts';
+import { PostgresDriver } from './postgres/index.ts';
+import { SqliteDriver } from './sqlite/index.ts';
+
+/** The database a session uses when none is named: `LOCKSTEP_DB`, else `./lockstep.db`. */
+export function defaultUrl(): string {
+  return process.env.LOCKSTEP_DB || './lockstep.db';
+}
+
+/**
+ * Opens the backend a URL names:
+ * `:memory:` or `sqlite::memory:`, a file path or `sqlite:path`,
+ * `postgres://…` or `postgresql://…` (with `?schema=NAME` to use a schema).
+ */
+export async function openDriver(url: string = defaultUrl()): Promise<Driver> {
+  if (typeof url !== 'string' || url === '')
+    throw new LockstepError('E_INPUT', 'the database URL must be a non-empty string');
+  if (/^postgres(ql)?:\/\//i.test(url)) return PostgresDriver.open(url);
+  if (/^https?:\/\//i.test(url)) {
+    throw new LockstepError(
+      'E_INPUT',
+      `remote sessions (${url}) need the lockstep tracking server client, which this build does not include yet`,
+    );
+  }
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) {
+    throw new LockstepError(
+      'E_INPUT',
+      `unsupported database URL "${url}": expected a file path, sqlite:PATH, :memory: or postgres://…`,
+    );
+  }
+  let path = url.startsWith('sqlite:') ? url.slice('sqlite:'.length) : url;
+  if (path.startsWith('//')) path = path.slice(2);
+  if (path === '') throw new LockstepError('E_INPUT', 'sqlite: needs a path, for example sqlite:./lockstep.db');
+  return new SqliteDriver(path);
+}

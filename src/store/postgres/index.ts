@@ -1,0 +1,206 @@
+import pg from 'pg';
+import { LockstepError } from '../../errors.ts';
+import type { Driver, InsertSpec, Row } from '../driver.ts';
+import { normaliseInteger, quoteId } from '../driver.ts';
+import { insertSql } from '../sql.ts';
+import { postgresDialect } from './dialect.ts';
+
+const INT8 = 20;
+const MAX_PARAMS = 60_000;
+
+/** A pooled client or the pool itself: both answer `query`. */
+type Queryable = pg.Pool | pg.PoolClient;
+
+/**
+ * The team backend on node-postgres. `?schema=NAME` in the URL keeps every
+ * table in its own schema (created when missing), which is how the tests
+ * share one database without stepping on each other.
+ */
+export class PostgresDriver implements Driver {
+  readonly dialect = postgresDialect;
+  readonly location: string;
+  readonly schema: string | undefined;
+  private readonly pool: pg.Pool;
+
+  private constructor(url: URL) {
+    this.schema = url.searchParams.get('schema') ?? undefined;
+    url.searchParams.delete('schema');
+    const safe = new URL(url.href);
+    if (safe.password) safe.password = '***';
+    this.location = safe.href;
+    this.pool = new pg.Pool({
+      connectionString: url.href,
+      max: 10,
+      ...(this.schema ? { options: `-c search_path=${quoteId(this.schema)}` } : {}),
+      types: {
+        getTypeParser: ((oid: number, format?: string) =>
+          oid === INT8
+            ? (v: string) => normaliseInteger(BigInt(v))
+            : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+      },
+    });
+    // An idle client losing its connection must not crash the process.
+    this.pool.on('error', () => undefined);
+  }
+
+  static async open(url: string): Promise<PostgresDriver> {
+    const driver = new PostgresDriver(new URL(url));
+    try {
+      if (driver.schema) await driver.pool.query(`CREATE SCHEMA IF NOT EXISTS ${quoteId(driver.schema)}`);
+      else await driver.pool.query('SELECT 1');
+    } catch (e) {
+      await driver.pool.end().catch(() => undefined);
+      throw new LockstepError(
+        'E_UNAVAILABLE',
+        `cannot reach PostgreSQL at ${driver.location}: ${(e as Error).message}`,
+        {
+          cause: e,
+        },
+      );
+    }
+    return driver;
+  }
+
+  async exec(sql: string): Promise<void> {
+    await this.pool.query(sql);
+  }
+  async all<T = Row>(sql: string, params: readonly unknown[] = []): Promise<T[]> {
+    return allOn<T>(this.pool, sql, params);
+  }
+  async run(sql: string, params: readonly unknown[] = []): Promise<number> {
+    return runOn(this.pool, sql, params);
+  }
+  async insert(spec: InsertSpec): Promise<void> {
+    if (spec.rows.length === 0) return;
+    await this.transaction((tx) => tx.insert(spec));
+  }
+
+  async transaction<T>(fn: (tx: Driver) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const out = await fn(this.view(client));
+      await client.query('COMMIT');
+      return out;
+    } catch (e) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw e;
+    } finally {
+      client.release();
+    }
+  }
+
+  private view(client: pg.PoolClient): Driver {
+    return {
+      dialect: this.dialect,
+      location: this.location,
+      exec: async (sql) => {
+        await client.query(sql);
+      },
+      all: (sql, params = []) => allOn(client, sql, params),
+      run: (sql, params = []) => runOn(client, sql, params),
+      insert: (spec) => insertOn(client, spec),
+      transaction: (fn) => fn(this.view(client)),
+      query: (sql, params = []) => userQuery(client, sql, params),
+      queryReadOnly: (sql, params, options) => this.readOnly(client, sql, params ?? [], options ?? {}),
+      close: async () => undefined,
+    };
+  }
+
+  async query(sql: string, params: readonly unknown[] = []): Promise<Row[]> {
+    return userQuery(this.pool, sql, params);
+  }
+
+  async queryReadOnly(
+    sql: string,
+    params: readonly unknown[] = [],
+    options: { timeoutMs?: number; maxRows?: number } = {},
+  ): Promise<Row[]> {
+    const client = await this.pool.connect();
+    try {
+      return await this.readOnly(client, sql, params, options);
+    } finally {
+      client.release();
+    }
+  }
+
+  private async readOnly(
+    client: pg.PoolClient,
+    sql: string,
+    params: readonly unknown[],
+    options: { timeoutMs?: number; maxRows?: number },
+  ): Promise<Row[]> {
+    await client.query('BEGIN READ ONLY');
+    try {
+      if (options.timeoutMs)
+        await client.query(`SET LOCAL statement_timeout = ${Math.max(1, Math.floor(options.timeoutMs))}`);
+      const rows = await userQuery(client, sql, params);
+      return options.maxRows !== undefined ? rows.slice(0, options.maxRows) : rows;
+    } finally {
+      await client.query('ROLLBACK').catch(() => undefined);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+}
+
+/** Rewrites `?` placeholders to `$1, $2, …`, leaving quoted text alone. */
+export function numberPlaceholders(sql: string): string {
+  let out = '';
+  let n = 0;
+  let quote: string | null = null;
+  for (const ch of sql) {
+    if (quote) {
+      if (ch === quote) quote = null;
+    } else if (ch === "'" || ch === '"') {
+      quote = ch;
+    } else if (ch === '?') {
+      out += `$${++n}`;
+      continue;
+    }
+    out += ch;
+  }
+  return out;
+}
+
+async function allOn<T>(q: Queryable, sql: string, params: readonly unknown[]): Promise<T[]> {
+  const res = await q.query(numberPlaceholders(sql), params as unknown[]);
+  return res.rows as T[];
+}
+
+async function runOn(q: Queryable, sql: string, params: readonly unknown[]): Promise<number> {
+  const res = await q.query(numberPlaceholders(sql), params as unknown[]);
+  return res.rowCount ?? 0;
+}
+
+async function insertOn(q: Queryable, spec: InsertSpec): Promise<void> {
+  const width = spec.columns.length;
+  const perChunk = Math.max(1, Math.min(1000, Math.floor(MAX_PARAMS / Math.max(1, width))));
+  for (let start = 0; start < spec.rows.length; start += perChunk) {
+    const chunk = spec.rows.slice(start, start + perChunk);
+    const params: unknown[] = [];
+    const tuples: string[] = [];
+    for (const row of chunk) {
+      const marks: string[] = [];
+      for (const v of row) {
+        params.push(v);
+        marks.push(`$${params.length}`);
+      }
+      tuples.push(`(${marks.join(', ')})`);
+    }
+    await q.query(insertSql(spec, tuples.join(', ')), params);
+  }
+}
+
+async function userQuery(q: Queryable, sql: string, params: readonly unknown[]): Promise<Row[]> {
+  try {
+    const res = await q.query(sql, params as unknown[]);
+    // A multi-statement string answers an array of results: give the last one's rows.
+    const last = Array.isArray(res) ? res[res.length - 1] : res;
+    return (last?.rows ?? []) as Row[];
+  } catch (e) {
+    throw new LockstepError('E_SQL', `SQL error: ${(e as Error).message}`, { cause: e, details: { sql } });
+  }
+}

@@ -1,0 +1,53 @@
+import { decodeValue, encodeValue } from '../codec.ts';
+import type { Dialect } from '../driver.ts';
+import type { Kind } from '../kinds.ts';
+
+const TYPES: Record<Kind, string> = {
+  boolean: 'INTEGER',
+  number: 'REAL',
+  bigint: 'INTEGER',
+  string: 'TEXT',
+  date: 'TEXT',
+  json: 'TEXT',
+  binary: 'BLOB',
+};
+
+/** SQLite: booleans as 0/1, dates as ISO-8601 text, JSON as text (json_extract reads it). */
+export const sqliteDialect: Dialect = {
+  name: 'sqlite',
+  columnType: (kind) => TYPES[kind],
+  toParam(kind, v) {
+    if (v === null || v === undefined) return null;
+    switch (kind) {
+      case 'boolean':
+        return v ? 1 : 0;
+      case 'date':
+        return (v as Date).toISOString();
+      case 'json':
+        return JSON.stringify(v);
+      case 'binary':
+        return encodeValue(v);
+      default:
+        return v;
+    }
+  },
+  fromColumn(kind, raw) {
+    if (raw === null || raw === undefined) return null;
+    switch (kind) {
+      case 'boolean':
+        return raw === 1 || raw === 1n;
+      case 'bigint':
+        return BigInt(raw as string);
+      case 'date':
+        return new Date(raw as string);
+      case 'json':
+        return JSON.parse(raw as string);
+      case 'binary':
+        return decodeValue(raw as Buffer);
+      default:
+        return raw;
+    }
+  },
+  selectExpr: (col, kind) => (kind === 'bigint' ? `CAST(${col} AS TEXT) AS ${col}` : col),
+  forUpdate: '',
+};
