@@ -1,0 +1,3 @@
+import type { Suite } from './suites.ts';
+
+export const storage: Suite = { name: 'storage', title: 'tracking (MLtraq benchmark)', run: async () => {} };

@@ -1,0 +1,11 @@
+/** A benchmark suite: `run` prints its own table, measured against a baseline in the same run. */
+export interface Suite {
+  name: string;
+  title: string;
+  run(): Promise<void>;
+}
+
+import { storage } from './storage.ts';
+
+/** One line per suite. */
+export const suites: Suite[] = [storage];

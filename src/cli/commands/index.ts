@@ -1,0 +1,5 @@
+import type { Command } from 'commander';
+import { registerRead } from './read.ts';
+
+/** Each entry adds its commands to the program. One line per command family. */
+export const commands: ((program: Command) => void)[] = [registerRead];

@@ -1,0 +1,81 @@
+// Shared test setup: every store test runs on SQLite and on PostgreSQL.
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { createSession, type Session } from '../src/index.ts';
+
+export const PG_URL = process.env.LOCKSTEP_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+let pgReachable: Promise<boolean> | undefined;
+/** Whether PostgreSQL answers; under CI=true an unreachable server is an error, not a skip. */
+export function postgresAvailable(): Promise<boolean> {
+  pgReachable ??= (async () => {
+    const client = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 3000 });
+    try {
+      await client.connect();
+      await client.end();
+      return true;
+    } catch (e) {
+      const msg = `PostgreSQL at ${PG_URL} is unreachable (${(e as Error).message})`;
+      if (process.env.CI === 'true') throw new Error(`${msg}: CI requires it`);
+      console.error(`\n!!! ${msg}: the PostgreSQL half of the suite is SKIPPED !!!\n`);
+      return false;
+    }
+  })();
+  return pgReachable;
+}
+
+export function tempDir(prefix = 'lockstep-test-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/** A fresh PostgreSQL schema in the test database; drop it with dropSchema. */
+export function pgSchemaUrl(): { url: string; schema: string } {
+  const schema = `t_${randomUUID().replaceAll('-', '').slice(0, 16)}`;
+  return { url: `${PG_URL}?schema=${schema}`, schema };
+}
+
+export async function dropSchema(schema: string): Promise<void> {
+  const client = new pg.Client({ connectionString: PG_URL });
+  await client.connect();
+  await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+  await client.end();
+}
+
+export interface Backend {
+  name: 'sqlite' | 'postgres';
+  /** A URL for a fresh, empty database. */
+  fresh(): Promise<string>;
+  cleanup(): Promise<void>;
+}
+
+/** The backends every store test loops over (Kysely's test-setup idea). */
+export function backends(): Backend[] {
+  const schemas: string[] = [];
+  return [
+    {
+      name: 'sqlite',
+      fresh: async () => join(tempDir(), 'test.db'),
+      cleanup: async () => undefined,
+    },
+    {
+      name: 'postgres',
+      fresh: async () => {
+        const { url, schema } = pgSchemaUrl();
+        schemas.push(schema);
+        return url;
+      },
+      cleanup: async () => {
+        for (const s of schemas.splice(0)) await dropSchema(s);
+      },
+    },
+  ];
+}
+
+/** Opens a session on a fresh database of the backend; returns undefined when the backend is unavailable (outside CI). */
+export async function freshSession(backend: Backend): Promise<Session | undefined> {
+  if (backend.name === 'postgres' && !(await postgresAvailable())) return undefined;
+  return createSession(await backend.fresh());
+}
