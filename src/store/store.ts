@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { LockstepError } from '../errors.ts';
+import { suggest } from '../suggest.ts';
 import { VERSION } from '../version.ts';
 import { CODEC_VERSION, encodeValue } from './codec.ts';
 import type { Dialect, Driver, Row } from './driver.ts';
@@ -60,6 +61,38 @@ export interface RunWrite extends RunRecord {
   metrics: readonly MetricPoint[];
   /** Drop the run's stored metric points first (the run was executed again). */
   replaceMetrics: boolean;
+}
+
+/** Options of {@link Store.queryRuns}. */
+export interface RunQuery {
+  where?: { sql: string; params: readonly unknown[] };
+  orderBy?: string;
+  descending?: boolean;
+  limit?: number;
+  offset?: number;
+}
+
+/** The reserved run columns and how they decode. */
+const RUN_COLUMN_KINDS: [string, Kind | null][] = [
+  ['run_id', 'string'],
+  ['status', 'string'],
+  ['started_at', 'date'],
+  ['ended_at', 'date'],
+  ['error', 'string'],
+  ['error_stack', 'string'],
+  ['params_key', 'string'],
+];
+
+/** A column named by a user, matched case-insensitively, or a clear error with the closest name. */
+export function resolveColumn(columns: readonly string[], name: string): string {
+  const exact = columns.find((c) => c === name) ?? columns.find((c) => c.toLowerCase() === name.toLowerCase());
+  if (exact) return exact;
+  const near = suggest(name, columns);
+  throw new LockstepError(
+    'E_INPUT',
+    `unknown column "${name}"${near ? `; did you mean "${near}"?` : ''} (columns: ${columns.join(', ')})`,
+    { details: { column: name } },
+  );
 }
 
 const ROLE_SOURCES = [
@@ -380,6 +413,62 @@ export class Store {
       out[i] = rec;
     }
     return out;
+  }
+
+  /**
+   * Runs as flat rows (column name → value in its original type), filtered,
+   * sorted and paged in SQL. `where` is a SQL condition with `?` placeholders:
+   * from the search-grammar compiler, or typed by a CLI user on their own data.
+   */
+  async queryRuns(exp: ExperimentRecord, options: RunQuery = {}): Promise<Row[]> {
+    const d = this.driver.dialect;
+    const known = new Map<string, Kind | null>(RUN_COLUMN_KINDS);
+    for (const [c, info] of Object.entries(exp.meta.columns)) known.set(c, info.kind);
+    const select = [...known].map(([c, kind]) => (kind ? d.selectExpr(quoteId(c), kind) : quoteId(c)));
+    let sql = `SELECT ${select.join(', ')} FROM ${quoteId(exp.tableName)}`;
+    const params: unknown[] = [];
+    if (options.where) {
+      sql += ` WHERE (${options.where.sql})`;
+      params.push(...options.where.params);
+    }
+    if (options.orderBy) {
+      const col = resolveColumn([...known.keys()], options.orderBy);
+      sql += ` ORDER BY ${quoteId(col)} ${options.descending ? 'DESC' : 'ASC'} NULLS LAST, run_id`;
+    }
+    if (options.limit !== undefined) {
+      sql += ' LIMIT ?';
+      params.push(options.limit);
+    }
+    if (options.offset) {
+      if (options.limit === undefined) sql += d.name === 'sqlite' ? ' LIMIT -1' : ' LIMIT ALL';
+      sql += ' OFFSET ?';
+      params.push(options.offset);
+    }
+    let rows: Row[];
+    try {
+      rows = await this.driver.all(sql, params);
+    } catch (e) {
+      throw new LockstepError('E_SQL', `cannot select runs of "${exp.name}": ${(e as Error).message}`, { cause: e });
+    }
+    const decode = [...known].filter(([, kind]) => kind !== null) as [string, Kind][];
+    for (const row of rows) {
+      for (const [c, kind] of decode) {
+        const raw = row[c];
+        if (raw !== null && raw !== undefined) row[c] = d.fromColumn(kind, raw);
+      }
+    }
+    return rows;
+  }
+
+  /** The number of runs matching a condition. */
+  async countRuns(exp: ExperimentRecord, where?: { sql: string; params: readonly unknown[] }): Promise<number> {
+    const sql = `SELECT COUNT(*) AS n FROM ${quoteId(exp.tableName)}${where ? ` WHERE (${where.sql})` : ''}`;
+    try {
+      const [row] = await this.driver.all<{ n: number | bigint }>(sql, where?.params ?? []);
+      return Number(row?.n ?? 0);
+    } catch (e) {
+      throw new LockstepError('E_SQL', `cannot count runs of "${exp.name}": ${(e as Error).message}`, { cause: e });
+    }
   }
 
   async deleteRuns(exp: ExperimentRecord, runIds: readonly string[]): Promise<void> {
