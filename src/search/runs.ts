@@ -1,0 +1,117 @@
+import { LockstepError } from '../errors.ts';
+import type { Driver, Row } from '../store/driver.ts';
+import { quoteId } from '../store/driver.ts';
+import type { ExperimentRecord, Store } from '../store/store.ts';
+import { compileFilter } from './compile.ts';
+import { parseIdent } from './parse.ts';
+import { resolveIdent, type Scope } from './resolve.ts';
+import { ensureTags } from './tags.ts';
+
+export interface RunQuery {
+  /** A filter in the search grammar. */
+  filter?: string;
+  /** A name of the grammar to sort on (`accuracy`, `metrics.loss`, `params.k`); default `started_at`. */
+  sort?: string;
+  order?: 'asc' | 'desc';
+  offset?: number;
+  limit?: number;
+  /** Only these columns (run columns are always there); default all. */
+  columns?: readonly string[];
+  /** Add the latest value of every metric of each run, as `metrics.<key>`. */
+  metrics?: boolean;
+}
+
+/** One run as a flat row: run columns, experiment columns decoded to their JS types, latest metrics. */
+export type RunRow = Record<string, unknown>;
+
+export const RUN_COLUMNS = ['run_id', 'status', 'started_at', 'ended_at', 'error'] as const;
+export const MAX_LIMIT = 10_000;
+
+/**
+ * Searches an experiment's runs: filter, sort, page. Answers the total
+ * number of matching runs and one page of rows, never the whole table.
+ *
+ * @example
+ * ```ts
+ * const { total, rows } = await queryRuns(session.store, exp, { filter: 'metrics.acc > 0.9', sort: 'metrics.acc', order: 'desc', limit: 10 });
+ * ```
+ */
+export async function queryRuns(
+  store: Store,
+  exp: ExperimentRecord,
+  q: RunQuery = {},
+): Promise<{ total: number; rows: RunRow[] }> {
+  const driver = store.driver;
+  const scope: Scope = { exp, dialect: driver.dialect };
+  await ensureTags(driver);
+  const where = compileFilter(q.filter, scope);
+  const limit = q.limit ?? 100;
+  const offset = q.offset ?? 0;
+  if (!Number.isInteger(limit) || limit < 0 || limit > MAX_LIMIT)
+    throw new LockstepError('E_INPUT', `limit must be an integer from 0 to ${MAX_LIMIT}, got ${limit}`);
+  if (!Number.isInteger(offset) || offset < 0)
+    throw new LockstepError('E_INPUT', `offset must be a non-negative integer, got ${offset}`);
+  const order = q.order ?? 'asc';
+  if (order !== 'asc' && order !== 'desc')
+    throw new LockstepError('E_INPUT', `order must be asc or desc, got ${order}`);
+  const sort = resolveIdent(parseIdent(q.sort || 'started_at'), scope);
+  const table = quoteId(exp.tableName);
+  const [count] = await driver.all<{ n: number | string }>(
+    `SELECT COUNT(*) AS n FROM ${table} t WHERE ${where.sql}`,
+    where.params,
+  );
+  const d = driver.dialect;
+  const all = Object.entries(exp.meta.columns);
+  const wanted = q.columns ? new Set(q.columns) : null;
+  if (wanted) {
+    const unknown = [...wanted].filter((c) => !exp.meta.columns[c] && !(RUN_COLUMNS as readonly string[]).includes(c));
+    if (unknown.length)
+      throw new LockstepError('E_INPUT', `unknown column(s): ${unknown.join(', ')}`, { details: { columns: unknown } });
+  }
+  const cols = all.filter(([c]) => !wanted || wanted.has(c));
+  const select = [
+    ...RUN_COLUMNS.map((c) => `t.${c}`),
+    ...cols.map(([c, info]) => (info.kind ? d.selectExpr(`t.${quoteId(c)}`, info.kind) : `t.${quoteId(c)}`)),
+  ];
+  const raw = await driver.all(
+    `SELECT ${select.join(', ')} FROM ${table} t WHERE ${where.sql} ORDER BY ${sort.sql} ${order.toUpperCase()} NULLS LAST, t.run_id LIMIT ? OFFSET ?`,
+    [...where.params, ...sort.params, limit, offset],
+  );
+  const rows: RunRow[] = raw.map((r) => {
+    const row: RunRow = {
+      run_id: r.run_id,
+      status: r.status,
+      started_at: d.fromColumn('date', r.started_at),
+      ended_at: d.fromColumn('date', r.ended_at),
+      error: r.error ?? null,
+    };
+    for (const [c, info] of cols) {
+      // selectExpr aliases a quoted "t"."col" by its bare name
+      const v = r[c];
+      row[c] = v === null || v === undefined || !info.kind ? null : d.fromColumn(info.kind, v);
+    }
+    return row;
+  });
+  if (q.metrics !== false && rows.length) await addLatestMetrics(driver, exp.id, rows);
+  return { total: Number(count?.n ?? 0), rows };
+}
+
+/** The latest value of each metric of each run, in one windowed query per 500 runs. */
+async function addLatestMetrics(driver: Driver, experimentId: string, rows: RunRow[]): Promise<void> {
+  const byId = new Map(rows.map((r) => [r.run_id as string, r]));
+  const ids = [...byId.keys()];
+  for (let i = 0; i < ids.length; i += 500) {
+    const chunk = ids.slice(i, i + 500);
+    const latest = await driver.all<Row>(
+      `SELECT run_id, key, value FROM (
+        SELECT run_id, key, value, ROW_NUMBER() OVER (PARTITION BY run_id, key ORDER BY step DESC, "timestamp" DESC) AS rn
+        FROM metrics WHERE experiment_id = ? AND run_id IN (${chunk.map(() => '?').join(', ')})
+      ) x WHERE rn = 1 ORDER BY key`,
+      [experimentId, ...chunk],
+    );
+    for (const m of latest) {
+      const row = byId.get(m.run_id as string);
+      if (row) row[`metrics.${m.key as string}`] = m.value === null ? null : Number(m.value);
+    }
+  }
+}
