@@ -1,0 +1,119 @@
+import type { Driver, Row } from '../store/driver.ts';
+import type { RunLock } from './format.ts';
+
+/** A lock as the `locks` table holds it. */
+export interface LockRecord {
+  id: string;
+  runDir: string;
+  lockPath: string;
+  name: string | null;
+  parentId: string | null;
+  active: boolean;
+  createdAt: Date;
+  supersededBy: string | null;
+  lock: RunLock;
+}
+
+const ready = new WeakMap<Driver, Promise<void>>();
+
+/** Creates the `locks` table once per driver (idempotent across processes). */
+export function initLocks(driver: Driver): Promise<void> {
+  let p = ready.get(driver);
+  if (!p) {
+    const t = (k: 'boolean' | 'date' | 'json') => driver.dialect.columnType(k);
+    p = driver.exec(`CREATE TABLE IF NOT EXISTS locks (
+      id TEXT PRIMARY KEY,
+      run_dir TEXT NOT NULL,
+      lock_path TEXT NOT NULL,
+      name TEXT,
+      parent_id TEXT,
+      active ${t('boolean')} NOT NULL,
+      created_at ${t('date')} NOT NULL,
+      superseded_by TEXT,
+      content ${t('json')} NOT NULL
+    )`);
+    p = p.then(() => driver.exec('CREATE INDEX IF NOT EXISTS locks_run_dir ON locks (run_dir, active)'));
+    ready.set(driver, p);
+  }
+  return p;
+}
+
+/**
+ * Stores a lock as the active record of its output directory: the directory's
+ * previous active record (the same logical run) is kept but marked inactive.
+ */
+export async function saveLock(driver: Driver, lock: RunLock, runDir: string, lockPath: string): Promise<void> {
+  await initLocks(driver);
+  const d = driver.dialect;
+  await driver.transaction(async (tx) => {
+    await tx.run('UPDATE locks SET active = ?, superseded_by = ? WHERE run_dir = ? AND active = ?', [
+      d.toParam('boolean', false),
+      lock.id,
+      runDir,
+      d.toParam('boolean', true),
+    ]);
+    await tx.run(
+      'INSERT INTO locks (id, run_dir, lock_path, name, parent_id, active, created_at, superseded_by, content) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      [
+        lock.id,
+        runDir,
+        lockPath,
+        lock.name,
+        lock.parent?.id ?? null,
+        d.toParam('boolean', true),
+        d.toParam('date', new Date(lock.created)),
+        null,
+        d.toParam('json', lock),
+      ],
+    );
+  });
+}
+
+function decode(driver: Driver, row: Row): LockRecord {
+  const d = driver.dialect;
+  return {
+    id: row.id as string,
+    runDir: row.run_dir as string,
+    lockPath: row.lock_path as string,
+    name: (row.name as string | null) ?? null,
+    parentId: (row.parent_id as string | null) ?? null,
+    active: d.fromColumn('boolean', row.active) as boolean,
+    createdAt: d.fromColumn('date', row.created_at) as Date,
+    supersededBy: (row.superseded_by as string | null) ?? null,
+    lock: d.fromColumn('json', row.content) as RunLock,
+  };
+}
+
+/** Lock records, newest first: only active ones unless `all`. */
+export async function listLocks(
+  driver: Driver,
+  options: { all?: boolean; runDir?: string } = {},
+): Promise<LockRecord[]> {
+  await initLocks(driver);
+  const where: string[] = [];
+  const params: unknown[] = [];
+  if (!options.all) {
+    where.push('active = ?');
+    params.push(driver.dialect.toParam('boolean', true));
+  }
+  if (options.runDir) {
+    where.push('run_dir = ?');
+    params.push(options.runDir);
+  }
+  const rows = await driver.all(
+    `SELECT * FROM locks${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, id`,
+    params,
+  );
+  return rows.map((r) => decode(driver, r));
+}
+
+/** One lock record by id, or by a unique prefix of it. */
+export async function getLock(driver: Driver, idOrPrefix: string): Promise<LockRecord[]> {
+  await initLocks(driver);
+  const rows = await driver.all('SELECT * FROM locks WHERE id = ? OR id LIKE ? ORDER BY created_at DESC', [
+    idOrPrefix,
+    `${idOrPrefix.replaceAll('%', '').replaceAll('_', '')}%`,
+  ]);
+  const exact = rows.filter((r) => r.id === idOrPrefix);
+  return (exact.length ? exact : rows).map((r) => decode(driver, r));
+}
