@@ -38,13 +38,17 @@ export function stratifiedFolds(y: number[], k: number, seed: number): number[][
   const rand = random(seed);
   const folds: number[][] = Array.from({ length: k }, () => []);
   const byClass = new Map<number, number[]>();
-  y.forEach((c, i) => byClass.set(c, [...(byClass.get(c) ?? []), i]));
+  y.forEach((c, i) => {
+    byClass.set(c, [...(byClass.get(c) ?? []), i]);
+  });
   for (const idx of byClass.values()) {
     for (let i = idx.length - 1; i > 0; i--) {
       const j = Math.floor(rand() * (i + 1));
       [idx[i], idx[j]] = [idx[j] as number, idx[i] as number];
     }
-    idx.forEach((row, n) => folds[n % k]?.push(row));
+    idx.forEach((row, n) => {
+      folds[n % k]?.push(row);
+    });
   }
   return folds;
 }
