@@ -41,9 +41,12 @@ export function crossValidate(run: Run): void {
       model.predict(Xtest),
       classes,
     );
-    m.forEach((row, i) =>
-      row.forEach((n, j) => ((total[i] as number[])[j] = ((total[i] as number[])[j] as number) + n)),
-    );
+    m.forEach((row, i) => {
+      const sum = total[i] as number[];
+      row.forEach((n, j) => {
+        sum[j] = (sum[j] as number) + n;
+      });
+    });
     const acc = accuracy(m);
     accuracies.push(acc);
     run.log('fold_accuracy', acc, fold);
