@@ -62,7 +62,7 @@ export async function lock(options: LockOptions): Promise<{ lock: RunLock; file:
   const runDir = dirname(file);
   const id = randomUUID();
   const data = (options.data ?? []).map((p) => resolve(p));
-  const exclude = [runDir, ...data];
+  const exclude = [runDir, ...data, ...sqliteFiles(options.store)];
   const repoPaths = options.repos ?? ((await gitMaybe(process.cwd(), ['rev-parse', '--show-toplevel'])) ? ['.'] : []);
   const repos = [];
   for (const r of repoPaths) repos.push(await captureRepo(r, id, exclude));
@@ -111,4 +111,18 @@ export async function withStore<T>(store: Session | string | undefined, fn: (s: 
   } finally {
     await session.close();
   }
+}
+
+/** A SQLite database inside the repository must not be captured as code. */
+function sqliteFiles(store: Session | string | false | undefined): string[] {
+  if (store === false) return [];
+  const loc =
+    typeof store === 'object'
+      ? store.dialect === 'sqlite'
+        ? store.store.driver.location
+        : ''
+      : (store ?? defaultUrl());
+  const path = loc.replace(/^sqlite:/, '');
+  if (!path || path === ':memory:' || /^[a-z]+:\/\//.test(path)) return [];
+  return [path, `${path}-wal`, `${path}-shm`];
 }

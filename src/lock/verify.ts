@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import { HashCache } from './cache.ts';
 import { captureEnv } from './env.ts';
 import { fromLockPath, type RunLock, readLock } from './format.ts';
-import { currentTree, gitMaybe } from './git.ts';
+import { currentTree, git, gitMaybe } from './git.ts';
 import { hashPath } from './hash.ts';
 
 /** One thing that no longer matches its lock. */
@@ -48,13 +48,39 @@ export async function verifyLock(
       continue;
     }
     const tree = await currentTree(top, [runDir, ...dataPaths]);
-    if (tree !== repo.tree) {
-      const head = (await gitMaybe(top, ['rev-parse', 'HEAD'])) ?? 'none';
+    if (tree === repo.tree) continue;
+    const known = await gitMaybe(top, ['cat-file', '-e', `${repo.tree}^{tree}`]);
+    if (known === undefined) {
+      drift.push({
+        section: 'code',
+        item: repo.path,
+        expected: repo.tree,
+        actual: `tree ${tree} (locked tree unknown here)`,
+      });
+      continue;
+    }
+    // Files added since the lock that git does not track (outputs, scratch) are notes; edits, deletions and new tracked files are drift.
+    const changes = (await git(top, ['diff-tree', '-r', '--no-renames', '--name-status', repo.tree, tree]))
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => [l.slice(0, 1), l.slice(2)] as const);
+    const tracked = new Set((await git(top, ['ls-files'])).split('\n'));
+    const real = changes.filter(([st, p]) => st !== 'A' || tracked.has(p));
+    const extra = changes.filter(([st, p]) => st === 'A' && !tracked.has(p));
+    if (extra.length) {
+      notes.push({
+        section: 'code',
+        item: repo.path,
+        expected: 'no untracked files',
+        actual: `untracked: ${list(extra)}`,
+      });
+    }
+    if (real.length) {
       drift.push({
         section: 'code',
         item: repo.path,
         expected: `tree ${repo.tree} (commit ${repo.captured ?? repo.commit})`,
-        actual: `tree ${tree} (HEAD ${head}${head === repo.commit ? ', with changes' : ''})`,
+        actual: `${real.length} file(s) differ: ${list(real)}`,
       });
     }
   }
@@ -95,4 +121,9 @@ function rootFromFile(file: string, dir: string): string {
   if (dir === '.' || dir.startsWith('/')) return root;
   for (let i = 0; i < dir.split('/').length; i++) root = dirname(root);
   return root;
+}
+
+function list(changes: readonly (readonly [string, string])[]): string {
+  const shown = changes.slice(0, 8).map(([st, p]) => `${st} ${p}`);
+  return shown.join(', ') + (changes.length > 8 ? `, … ${changes.length - 8} more` : '');
 }

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
+import { registerLock } from './lock.ts';
 import { registerRead } from './read.ts';
 
 /** Each entry adds its commands to the program. One line per command family. */
-export const commands: ((program: Command) => void)[] = [registerRead];
+export const commands: ((program: Command) => void)[] = [registerRead, registerLock];
