@@ -1,3 +1,7 @@
+import type { ArtifactStore } from './artifacts/artifacts.ts';
+import type { ArtifactOptions } from './artifacts/context.ts';
+import type { DatasetInfo, DatasetRegistry, RegisterDatasetOptions } from './artifacts/datasets.ts';
+import { ArtifactHub } from './artifacts/hub.ts';
 import { Experiment } from './core/experiment.ts';
 import { Run } from './core/run.ts';
 import { LockstepError } from './errors.ts';
@@ -14,6 +18,11 @@ export interface ExperimentInfo {
   runs: number;
   createdAt: Date;
   updatedAt: Date;
+}
+
+export interface SessionOptions {
+  /** Where blobs and the dataset cache live (default: next to a SQLite file, or `LOCKSTEP_BLOBS`), and the size limit. */
+  artifacts?: ArtifactOptions;
 }
 
 export interface CreateExperimentOptions {
@@ -39,7 +48,44 @@ export class Session {
   constructor(
     readonly store: Store,
     readonly url: string,
+    private readonly options: SessionOptions = {},
   ) {}
+
+  private hub: ArtifactHub | undefined;
+  /** @internal artifacts, datasets and models of this session, set up on first use */
+  get artifactHub(): ArtifactHub {
+    this.hub ??= new ArtifactHub(this.store.driver, this.url, this.options.artifacts);
+    return this.hub;
+  }
+
+  /** Per-run artifacts: list, read, download. */
+  get artifacts(): ArtifactStore {
+    return this.artifactHub.artifacts;
+  }
+
+  /** Registered datasets: register, list, get, fetch. */
+  get datasets(): DatasetRegistry {
+    return this.artifactHub.datasets;
+  }
+
+  /**
+   * Registers a file or directory as a dataset version: digest, size, files
+   * and a schema inferred from CSV/JSON.
+   *
+   * @example
+   * ```ts
+   * const ds = await session.registerDataset('iris', './data/iris.csv', { source: 'UCI' });
+   * console.log(ds.version, ds.digest, ds.schema);
+   * ```
+   */
+  registerDataset(name: string, path: string, options?: RegisterDatasetOptions): Promise<DatasetInfo> {
+    return this.datasets.register(name, path, options);
+  }
+
+  private attach(exp: Experiment): Experiment {
+    exp.runs.services = this.artifactHub.servicesFor(exp.id);
+    return exp;
+  }
 
   async createExperiment(name: string, options: CreateExperimentOptions = {}): Promise<Experiment> {
     const ifExists = options.ifExists ?? 'error';
@@ -54,13 +100,13 @@ export class Session {
       await this.store.deleteExperiment(name);
     }
     const record = await this.store.createExperiment(name, options.description ?? null);
-    return new Experiment(this.store, record);
+    return this.attach(new Experiment(this.store, record));
   }
 
   /** Loads an experiment and all its runs, values back in their original types. */
   async loadExperiment(name: string): Promise<Experiment> {
     const record = await this.store.requireExperiment(name);
-    const exp = new Experiment(this.store, record);
+    const exp = this.attach(new Experiment(this.store, record));
     for (const rec of await this.store.readRuns(record)) exp.runs.add(Run.fromRecord(rec));
     return exp;
   }
@@ -103,8 +149,8 @@ export class Session {
  * Opens a session on a database: `:memory:`, a file path or `sqlite:path`, or
  * `postgres://…`. Without a URL: `LOCKSTEP_DB`, else `./lockstep.db`.
  */
-export async function createSession(url: string = defaultUrl()): Promise<Session> {
+export async function createSession(url: string = defaultUrl(), options: SessionOptions = {}): Promise<Session> {
   const store = new Store(await openDriver(url));
   await store.init();
-  return new Session(store, url);
+  return new Session(store, url, options);
 }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { LockstepError } from '../errors.ts';
 import type { MetricPoint, RunRecord, RunStatus, RunWrite } from '../store/store.ts';
 import { paramsKey } from './identity.ts';
+import type { ArtifactInfo, RunServices } from './services.ts';
 
 export type { RunStatus } from '../store/store.ts';
 
@@ -42,6 +43,8 @@ export class Run {
   startedAt: Date | null = null;
   endedAt: Date | null = null;
 
+  /** @internal artifacts and datasets, given by the session whose experiment holds the run */
+  services: RunServices | null = null;
   /** @internal metric points logged since the last write */
   pendingMetrics: MetricPoint[] = [];
   /** @internal the run has rows in the store */
@@ -85,6 +88,28 @@ export class Run {
     this.nextStep.set(key, s + 1);
     this.pendingMetrics.push({ key, step: s, timestamp: Date.now(), value });
     this.dirty = true;
+  }
+
+  /**
+   * Stores a file, a directory or bytes as an artifact of this run, once per
+   * content in the session's blob store. `name` is a relative path; `..`,
+   * absolute names and symlinks out of a directory are refused.
+   */
+  async logArtifact(name: string, source: string | Uint8Array): Promise<ArtifactInfo> {
+    return this.need('logArtifact').logArtifact(this, name, source);
+  }
+
+  /** Records that this run uses a registered dataset (the latest version by default) and returns its local path. */
+  async useDataset(name: string, version?: string): Promise<string> {
+    return this.need('useDataset').useDataset(this, name, version);
+  }
+
+  private need(what: string): RunServices {
+    if (this.services) return this.services;
+    throw new LockstepError(
+      'E_RUN',
+      `run.${what} needs the run to belong to an experiment of a session in this process (a run built by hand or executed in a worker has no artifact store)`,
+    );
   }
 
   /** Resets the run for a new execution. */

@@ -1,11 +1,14 @@
 import { LockstepError } from '../errors.ts';
 import type { Run } from './run.ts';
+import type { RunServices } from './services.ts';
 
 /** The runs of an experiment, in insertion order, with lookup by id and by params. */
 export class Runs implements Iterable<Run> {
   private readonly list: Run[] = [];
   private readonly byId = new Map<string, Run>();
   private readonly byKey = new Map<string, Run>();
+  /** @internal given to every run added, so its steps can log artifacts and use datasets */
+  services: RunServices | null = null;
 
   get length(): number {
     return this.list.length;
@@ -52,6 +55,7 @@ export class Runs implements Iterable<Run> {
   add(run: Run): void {
     if (this.byId.has(run.id))
       throw new LockstepError('E_CONFLICT', `a run with id ${run.id} is already in the experiment`);
+    run.services ??= this.services;
     this.list.push(run);
     this.byId.set(run.id, run);
     if (!this.byKey.has(run.paramsKey)) this.byKey.set(run.paramsKey, run);

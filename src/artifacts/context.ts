@@ -1,0 +1,160 @@
+import { randomUUID } from 'node:crypto';
+import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { LockstepError } from '../errors.ts';
+import type { Driver } from '../store/driver.ts';
+import type { BlobStore } from './blobstore.ts';
+import { digestBytes, digestFile } from './digest.ts';
+import { type ArtifactLocations, openBlobStore } from './open.ts';
+import { under, walkTree } from './paths.ts';
+import { createArtifactTables } from './tables.ts';
+
+/** One file of a stored tree, as `stored_files` records it. */
+export interface StoredFile {
+  path: string;
+  digest: string;
+  size: number;
+}
+
+/** A file or directory stored as blobs: its kind, tree digest, total size and files. */
+export interface StoredTree {
+  kind: 'file' | 'dir';
+  digest: string;
+  size: number;
+  files: StoredFile[];
+}
+
+export interface ArtifactOptions extends Partial<ArtifactLocations> {
+  /** Refuse a single artifact or dataset larger than this (bytes). Default: `LOCKSTEP_MAX_ARTIFACT_BYTES` or 2 GiB. */
+  maxBytes?: number;
+}
+
+/**
+ * What artifacts, datasets and models share: the database, the blob store,
+ * the local cache and the size limit.
+ */
+export class ArtifactContext {
+  readonly blobs: BlobStore;
+  readonly cacheDir: string;
+  readonly maxBytes: number;
+  private ready: Promise<void> | null = null;
+
+  constructor(
+    readonly driver: Driver,
+    locations: ArtifactLocations,
+    maxBytes?: number,
+  ) {
+    this.blobs = openBlobStore(locations.blobs);
+    this.cacheDir = locations.cache;
+    this.maxBytes = maxBytes ?? (Number(process.env.LOCKSTEP_MAX_ARTIFACT_BYTES) || 2 * 1024 ** 3);
+  }
+
+  /** Creates the tables once per context. */
+  init(): Promise<void> {
+    this.ready ??= createArtifactTables(this.driver).catch((e) => {
+      this.ready = null;
+      throw e;
+    });
+    return this.ready;
+  }
+
+  /**
+   * Hashes a file, a directory or bytes and puts every content in the blob
+   * store. A directory's digest is the digest of its sorted manifest
+   * (path, digest), so equal trees get equal digests wherever they live.
+   */
+  async storeTree(source: string | Uint8Array, what: string): Promise<StoredTree> {
+    if (typeof source !== 'string') {
+      if (!(source instanceof Uint8Array)) throw new LockstepError('E_INPUT', `${what}: expected a path or bytes`);
+      this.checkSize(source.byteLength, what);
+      const digest = digestBytes(source);
+      if (!(await this.blobs.has(digest))) {
+        const tmp = join(this.cacheDir, 'tmp', randomUUID());
+        await mkdir(join(this.cacheDir, 'tmp'), { recursive: true });
+        await writeFile(tmp, source);
+        await this.blobs.putFile(digest, tmp).finally(() => rm(tmp, { force: true }));
+      }
+      return { kind: 'file', digest, size: source.byteLength, files: [{ path: '', digest, size: source.byteLength }] };
+    }
+    const tree = await walkTree(source);
+    const size = tree.files.reduce((s, f) => s + f.size, 0);
+    this.checkSize(size, what);
+    const files: StoredFile[] = [];
+    for (const f of tree.files) {
+      const digest = await digestFile(f.abs);
+      await this.blobs.putFile(digest, f.abs);
+      files.push({ path: f.path, digest, size: f.size });
+    }
+    if (tree.kind === 'file') return { kind: 'file', digest: files[0]!.digest, size, files };
+    const manifest = files.map((f) => `${f.digest}  ${f.path}\n`).join('');
+    return { kind: 'dir', digest: digestBytes(Buffer.from(manifest)), size, files };
+  }
+
+  private checkSize(size: number, what: string): void {
+    if (size > this.maxBytes) {
+      throw new LockstepError(
+        'E_INPUT',
+        `${what} is ${size} bytes, over the limit of ${this.maxBytes} (set LOCKSTEP_MAX_ARTIFACT_BYTES to raise it)`,
+        { details: { size, limit: this.maxBytes } },
+      );
+    }
+  }
+
+  /** Writes a stored tree's files under `dest` (a directory for a tree, a file path for a single file). */
+  async materialise(tree: Pick<StoredTree, 'kind' | 'files'>, dest: string): Promise<void> {
+    for (const f of tree.files) await this.blobs.getFile(f.digest, tree.kind === 'file' ? dest : under(dest, f.path));
+    if (tree.kind === 'dir' && tree.files.length === 0) await mkdir(dest, { recursive: true });
+  }
+
+  /**
+   * A local copy of a tree in the cache, fetched once: it is built in a
+   * temporary directory and renamed into place, so a concurrent or
+   * interrupted fetch never leaves half a dataset behind a valid path.
+   */
+  async cached(tree: StoredTree, fileName: string): Promise<string> {
+    const trees = join(this.cacheDir, 'trees');
+    const dir = join(trees, tree.digest);
+    const tmp = join(this.cacheDir, 'tmp', randomUUID());
+    if (tree.kind === 'file') {
+      const path = join(dir, fileName);
+      if (await exists(path)) return path;
+      await this.blobs.getFile(tree.digest, tmp);
+      await mkdir(dir, { recursive: true });
+      await rename(tmp, path);
+      return path;
+    }
+    const marker = join(trees, `${tree.digest}.ok`);
+    if (await exists(marker)) return dir;
+    await this.materialise(tree, tmp);
+    await rm(dir, { recursive: true, force: true });
+    await mkdir(trees, { recursive: true });
+    await rename(tmp, dir);
+    await writeFile(marker, '');
+    return dir;
+  }
+
+  /** Inserts the files of an owner (replacing any it had), inside the caller's transaction. */
+  async writeFiles(tx: Driver, owner: string, files: readonly StoredFile[]): Promise<void> {
+    await tx.run('DELETE FROM stored_files WHERE owner = ?', [owner]);
+    await tx.insert({
+      table: 'stored_files',
+      columns: ['owner', 'path', 'digest', 'size'],
+      rows: files.map((f) => [owner, f.path, f.digest, f.size]),
+    });
+  }
+
+  async readFiles(owner: string): Promise<StoredFile[]> {
+    const rows = await this.driver.all<{ path: string; digest: string; size: unknown }>(
+      'SELECT path, digest, size FROM stored_files WHERE owner = ? ORDER BY path',
+      [owner],
+    );
+    return rows.map((r) => ({ path: r.path, digest: r.digest, size: Number(r.size) }));
+  }
+}
+
+function exists(path: string): Promise<boolean> {
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
+}

@@ -1,0 +1,43 @@
+import type { Run } from '../core/run.ts';
+import type { ArtifactInfo, RunServices } from '../core/services.ts';
+import type { Driver } from '../store/driver.ts';
+import { ArtifactStore } from './artifacts.ts';
+import { ArtifactContext, type ArtifactOptions } from './context.ts';
+import { DatasetRegistry } from './datasets.ts';
+import { type BlobGcOptions, type BlobGcReport, collectBlobs } from './gc.ts';
+import { defaultLocations } from './open.ts';
+
+/**
+ * A session's artifacts, datasets and garbage collection over one blob store,
+ * and the services the session's runs use to reach them.
+ */
+export class ArtifactHub {
+  readonly ctx: ArtifactContext;
+  readonly artifacts: ArtifactStore;
+  readonly datasets: DatasetRegistry;
+
+  constructor(driver: Driver, dbUrl: string, options: ArtifactOptions = {}) {
+    const defaults = defaultLocations(dbUrl);
+    this.ctx = new ArtifactContext(
+      driver,
+      { blobs: options.blobs ?? defaults.blobs, cache: options.cache ?? defaults.cache },
+      options.maxBytes,
+    );
+    this.artifacts = new ArtifactStore(this.ctx);
+    this.datasets = new DatasetRegistry(this.ctx);
+  }
+
+  gc(options?: BlobGcOptions): Promise<BlobGcReport> {
+    return collectBlobs(this.ctx, options);
+  }
+
+  /** What runs of one experiment may do: artifacts and dataset uses recorded under the experiment's id. */
+  servicesFor(experimentId: string): RunServices {
+    return {
+      logArtifact: (run: Run, name: string, source: string | Uint8Array): Promise<ArtifactInfo> =>
+        this.artifacts.log(experimentId, run.id, name, source),
+      useDataset: (run: Run, name: string, version?: string): Promise<string> =>
+        this.datasets.use(experimentId, run.id, name, version),
+    };
+  }
+}
