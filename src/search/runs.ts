@@ -71,7 +71,8 @@ export async function queryRuns(
   const cols = all.filter(([c]) => !wanted || wanted.has(c));
   const select = [
     ...RUN_COLUMNS.map((c) => `t.${c}`),
-    ...cols.map(([c, info]) => (info.kind ? d.selectExpr(`t.${quoteId(c)}`, info.kind) : `t.${quoteId(c)}`)),
+    // unqualified: selectExpr aliases the column by its own name, and only `t` is in FROM
+    ...cols.map(([c, info]) => (info.kind ? d.selectExpr(quoteId(c), info.kind) : quoteId(c))),
   ];
   const raw = await driver.all(
     `SELECT ${select.join(', ')} FROM ${table} t WHERE ${where.sql} ORDER BY ${sort.sql} ${order.toUpperCase()} NULLS LAST, t.run_id LIMIT ? OFFSET ?`,
@@ -86,7 +87,6 @@ export async function queryRuns(
       error: r.error ?? null,
     };
     for (const [c, info] of cols) {
-      // selectExpr aliases a quoted "t"."col" by its bare name
       const v = r[c];
       row[c] = v === null || v === undefined || !info.kind ? null : d.fromColumn(info.kind, v);
     }

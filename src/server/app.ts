@@ -1,0 +1,100 @@
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyInstance } from 'fastify';
+import {
+  jsonSchemaTransform,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
+import { LockstepError } from '../errors.ts';
+import type { Session } from '../session.ts';
+import type { Store } from '../store/store.ts';
+import { VERSION } from '../version.ts';
+import { installAuth, normaliseTokens, type TokenSpec } from './auth.ts';
+import type { ServerContext } from './context.ts';
+import { installCors } from './cors.ts';
+import { installErrorHandler } from './errors.ts';
+import { registerMlflow } from './mlflow/index.ts';
+import { registerNative } from './native/index.ts';
+import { registerStatic } from './static.ts';
+
+export interface ServerOptions {
+  /** The session whose database the server serves (or give `store`). */
+  session?: Session;
+  store?: Store;
+  /** Bearer tokens; without any, every request is allowed (loopback only, see `startServer`). */
+  tokens?: TokenSpec[] | { read?: string[]; write?: string[] };
+  /** Largest accepted request body in bytes (default 16 MiB). */
+  bodyLimit?: number;
+  /** Origins allowed to call the API from a browser; none by default (no CORS headers at all). */
+  corsOrigins?: string[];
+  /** The built web UI to serve at `/`; `false` for none. Default: the package's `ui/dist` or `dist/ui`. */
+  uiRoot?: string | false;
+  /** Limits of the read-only SQL endpoint. */
+  sql?: { timeoutMs?: number; maxRows?: number };
+  /** Fastify's logger (off by default; `lockstep ui` turns it on). */
+  logger?: boolean;
+}
+
+export type App = FastifyInstance;
+
+/**
+ * Builds the tracking server: the native API under `/api/v1`, the MLflow
+ * tracking API under `/api/2.0/mlflow` (and `/ajax-api/2.0/mlflow`), OpenAPI
+ * at `/openapi.json`, Swagger UI at `/docs` and the web UI at `/`. It does not
+ * listen: call `app.inject()` in tests or {@link startServer}.
+ *
+ * @example
+ * ```ts
+ * const app = await createServer({ session, tokens: { write: [process.env.TOKEN!] } });
+ * const res = await app.inject({ url: '/api/v1/experiments', headers: { authorization: `Bearer ${token}` } });
+ * ```
+ */
+export async function createServer(options: ServerOptions): Promise<App> {
+  const store = options.store ?? options.session?.store;
+  if (!store) throw new LockstepError('E_INPUT', 'createServer needs a session or a store');
+  await store.init();
+  const tokens = normaliseTokens(options.tokens);
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: options.bodyLimit ?? 16 * 1024 * 1024,
+    // run ids and keys travel in URLs; MLflow's ids are long
+    routerOptions: { maxParamLength: 500 },
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  installErrorHandler(app);
+  installCors(app, options.corsOrigins ?? []);
+  installAuth(app, tokens);
+  await app.register(swagger, {
+    openapi: {
+      info: {
+        title: 'lockstep tracking server',
+        description: 'Native API (/api/v1), MLflow tracking API (/api/2.0/mlflow), read-only SQL.',
+        version: VERSION,
+      },
+      components: tokens.length ? { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } } : {},
+      security: tokens.length ? [{ bearer: [] }] : [],
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  const ctx: ServerContext = {
+    store,
+    sql: { timeoutMs: options.sql?.timeoutMs ?? 5000, maxRows: options.sql?.maxRows ?? 10_000 },
+  };
+  const typed = app.withTypeProvider<ZodTypeProvider>();
+  typed.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  typed.get('/api/v1/health', { schema: { hide: true }, config: { public: true } }, async () => ({
+    ok: true,
+    version: VERSION,
+    dialect: store.driver.dialect.name,
+    auth: tokens.length ? 'token' : 'none',
+  }));
+  await registerNative(typed, ctx);
+  await registerMlflow(typed, ctx);
+  registerStatic(app, options.uiRoot);
+  await app.ready();
+  return app;
+}

@@ -1,0 +1,19 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { FastifyBaseLogger, FastifyInstance, RawServerDefault } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { Store } from '../store/store.ts';
+
+/** The Fastify instance with zod schemas as its type provider. */
+export type Typed = FastifyInstance<
+  RawServerDefault,
+  IncomingMessage,
+  ServerResponse,
+  FastifyBaseLogger,
+  ZodTypeProvider
+>;
+
+/** What route modules receive: the store and the resolved limits. */
+export interface ServerContext {
+  store: Store;
+  sql: { timeoutMs: number; maxRows: number };
+}

@@ -1,0 +1,36 @@
+import { LockstepError } from '../errors.ts';
+import { type App, createServer, type ServerOptions } from './app.ts';
+import { normaliseTokens } from './auth.ts';
+
+export interface StartOptions extends ServerOptions {
+  /** Default 127.0.0.1; any other address needs at least one token. */
+  host?: string;
+  /** Default 5000 (MLflow's); 0 picks a free port. */
+  port?: number;
+}
+
+const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
+
+/**
+ * Starts the server on a socket. Listening beyond loopback without a token
+ * is refused: the API reads and writes the whole database.
+ *
+ * @example
+ * ```ts
+ * const { url, close } = await startServer({ session, port: 5000 });
+ * ```
+ */
+export async function startServer(
+  options: StartOptions,
+): Promise<{ app: App; url: string; close: () => Promise<void> }> {
+  const host = options.host ?? '127.0.0.1';
+  if (!LOOPBACK.has(host) && normaliseTokens(options.tokens).length === 0) {
+    throw new LockstepError(
+      'E_INPUT',
+      `listening on ${host} needs a token: pass --token (or LOCKSTEP_TOKEN) so that nobody else on the network can read or write the database`,
+    );
+  }
+  const app = await createServer(options);
+  const address = await app.listen({ host, port: options.port ?? 5000 });
+  return { app, url: address, close: () => app.close() };
+}

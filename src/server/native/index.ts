@@ -1,0 +1,13 @@
+import type { ServerContext, Typed } from '../context.ts';
+import { registerExperiments } from './experiments.ts';
+import { registerMetrics } from './metrics.ts';
+import { registerRuns } from './runs.ts';
+import { registerSql } from './sql.ts';
+
+/** The native API under /api/v1 (see docs/api-contract.md). */
+export async function registerNative(app: Typed, ctx: ServerContext): Promise<void> {
+  registerExperiments(app, ctx);
+  registerRuns(app, ctx);
+  registerMetrics(app, ctx);
+  registerSql(app, ctx);
+}

@@ -1,0 +1,167 @@
+import { z } from 'zod';
+import { LockstepError } from '../../errors.ts';
+import type { Driver } from '../../store/driver.ts';
+import type { ServerContext, Typed } from '../context.ts';
+import { keyOf, remember, seen } from '../idempotency.ts';
+import { toDisplay } from '../values.ts';
+import { downsample, type Point } from './downsample.ts';
+import { PointsBody, pointValue } from './runs.ts';
+import { ErrorBody, list, NameParams, RunParams, runExists } from './shared.ts';
+
+const SeriesPoint = z.object({
+  step: z.number(),
+  timestamp: z.number(),
+  value: z.union([z.number(), z.string(), z.null()]),
+});
+const MaxPoints = z.coerce.number().int().min(4).max(100_000).optional();
+
+/** One metric series of one run, ordered by step. */
+async function series(
+  driver: Driver,
+  experimentId: string,
+  runId: string,
+  key: string,
+  range: { minStep?: number | undefined; maxStep?: number | undefined } = {},
+): Promise<Point[]> {
+  let sql = 'SELECT step, "timestamp", value FROM metrics WHERE experiment_id = ? AND run_id = ? AND key = ?';
+  const params: unknown[] = [experimentId, runId, key];
+  if (range.minStep !== undefined) {
+    sql += ' AND step >= ?';
+    params.push(range.minStep);
+  }
+  if (range.maxStep !== undefined) {
+    sql += ' AND step <= ?';
+    params.push(range.maxStep);
+  }
+  const rows = await driver.all<{ step: number | string; timestamp: number | string; value: number | null }>(
+    `${sql} ORDER BY step, "timestamp"`,
+    params,
+  );
+  return rows.map((r) => ({
+    step: Number(r.step),
+    timestamp: Number(r.timestamp),
+    value: toDisplay(r.value) as number,
+  }));
+}
+
+/** Appends points to one run's series in one transaction, at most once per idempotency key. */
+export async function appendPoints(
+  driver: Driver,
+  experimentId: string,
+  runId: string,
+  points: readonly { key: string; value: number; step: number; timestamp: number }[],
+  requestKey?: string,
+): Promise<boolean> {
+  if (await seen(driver, requestKey)) return false;
+  const rows = points.map((p) => [experimentId, runId, p.key, p.step, p.timestamp, p.value]);
+  await driver.transaction(async (tx) => {
+    await tx.insert({
+      table: 'metrics',
+      columns: ['experiment_id', 'run_id', 'key', 'step', 'timestamp', 'value'],
+      rows,
+    });
+    await remember(tx, requestKey);
+  });
+  return true;
+}
+
+export function registerMetrics(app: Typed, { store }: ServerContext): void {
+  app.get(
+    '/api/v1/experiments/:name/runs/:runId/metrics/:key',
+    {
+      schema: {
+        tags: ['metrics'],
+        summary: 'A metric series, with a step range and downsampling',
+        params: RunParams.extend({ key: z.string().min(1).max(250) }),
+        querystring: z.object({
+          minStep: z.coerce.number().int().optional(),
+          maxStep: z.coerce.number().int().optional(),
+          maxPoints: MaxPoints,
+        }),
+        response: {
+          200: z.object({ key: z.string(), points: z.array(SeriesPoint), downsampled: z.boolean(), total: z.number() }),
+          404: ErrorBody,
+        },
+      },
+    },
+    async (req) => {
+      const exp = await store.requireExperiment(req.params.name);
+      if (!(await runExists(store, exp, req.params.runId)))
+        throw new LockstepError('E_NOT_FOUND', `experiment "${exp.name}" has no run "${req.params.runId}"`);
+      const all = await series(store.driver, exp.id, req.params.runId, req.params.key, req.query);
+      const { points, downsampled } = downsample(all, req.query.maxPoints ?? 2000);
+      return { key: req.params.key, points, downsampled, total: all.length };
+    },
+  );
+
+  app.get(
+    '/api/v1/experiments/:name/metrics',
+    {
+      schema: {
+        tags: ['metrics'],
+        summary: 'One metric of several runs (for comparing)',
+        params: NameParams,
+        querystring: z.object({ key: z.string().min(1).max(250), runIds: z.string().min(1), maxPoints: MaxPoints }),
+        response: { 200: z.object({ series: z.array(z.object({ runId: z.string(), points: z.array(SeriesPoint) })) }) },
+      },
+    },
+    async (req) => {
+      const exp = await store.requireExperiment(req.params.name);
+      const ids = list(req.query.runIds) ?? [];
+      if (ids.length > 100) throw new LockstepError('E_INPUT', `at most 100 runIds at a time, got ${ids.length}`);
+      const out = [];
+      for (const runId of ids) {
+        const all = await series(store.driver, exp.id, runId, req.query.key);
+        out.push({ runId, points: downsample(all, req.query.maxPoints ?? 2000).points });
+      }
+      return { series: out };
+    },
+  );
+
+  app.get(
+    '/api/v1/experiments/:name/metric-keys',
+    {
+      schema: {
+        tags: ['metrics'],
+        summary: 'Every metric key logged in the experiment',
+        params: NameParams,
+        response: { 200: z.object({ keys: z.array(z.string()) }) },
+      },
+    },
+    async (req) => {
+      const exp = await store.requireExperiment(req.params.name);
+      const rows = await store.driver.all<{ key: string }>(
+        'SELECT DISTINCT key FROM metrics WHERE experiment_id = ? ORDER BY key',
+        [exp.id],
+      );
+      return { keys: rows.map((r) => r.key) };
+    },
+  );
+
+  app.post(
+    '/api/v1/experiments/:name/runs/:runId/metrics',
+    {
+      schema: {
+        tags: ['metrics'],
+        summary: 'Log a batch of metric points to a run',
+        params: RunParams,
+        body: z.object({ points: PointsBody }),
+        response: { 200: z.object({ stored: z.number(), duplicate: z.boolean().optional() }), 404: ErrorBody },
+      },
+    },
+    async (req) => {
+      const exp = await store.requireExperiment(req.params.name);
+      if (!(await runExists(store, exp, req.params.runId)))
+        throw new LockstepError('E_NOT_FOUND', `experiment "${exp.name}" has no run "${req.params.runId}"`);
+      const now = Date.now();
+      const points = req.body.points.map((p, i) => ({
+        key: p.key,
+        value: pointValue(p.value),
+        step: p.step ?? i,
+        timestamp: p.timestamp ?? now,
+      }));
+      const wrote = await appendPoints(store.driver, exp.id, req.params.runId, points, keyOf(req.headers));
+      return wrote ? { stored: points.length } : { stored: 0, duplicate: true };
+    },
+  );
+}
