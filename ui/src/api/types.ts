@@ -1,0 +1,95 @@
+// The shapes of the native REST API (docs/api-contract.md), as the UI reads them.
+
+export interface ExperimentSummary {
+  id: string;
+  name: string;
+  description: string | null;
+  runs: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export type ColumnRole = 'config' | 'param' | 'field';
+
+export interface ColumnMeta {
+  name: string;
+  role: ColumnRole;
+  key: string;
+  kind: string | null;
+}
+
+export interface ExperimentDetail extends ExperimentSummary {
+  columns: ColumnMeta[];
+  /** Metric keys logged in this experiment, when the server knows them. */
+  metricKeys?: string[];
+}
+
+export type RunStatus = 'pending' | 'running' | 'done' | 'failed' | string;
+
+/** One row of the runs table: fixed attributes plus one entry per requested column. */
+export interface RunRow {
+  run_id: string;
+  status: RunStatus;
+  started_at: string | null;
+  ended_at: string | null;
+  error: string | null;
+  [column: string]: unknown;
+}
+
+export interface RunsPage {
+  total: number;
+  offset: number;
+  limit: number;
+  runs: RunRow[];
+}
+
+export interface RunDetail {
+  id: string;
+  status: RunStatus;
+  startedAt: string | null;
+  endedAt: string | null;
+  error: string | null;
+  errorStack: string | null;
+  config: Record<string, unknown>;
+  params: Record<string, unknown>;
+  fields: Record<string, unknown>;
+}
+
+export interface Artifact {
+  path: string;
+  size?: number;
+  digest?: string;
+  url?: string;
+  [extra: string]: unknown;
+}
+
+export interface RunResponse {
+  run: RunDetail;
+  metricKeys: string[];
+  lock: Record<string, unknown> | null;
+  artifacts?: Artifact[];
+}
+
+export interface MetricPoint {
+  step: number;
+  timestamp: number;
+  value: number | string | null;
+}
+
+export interface MetricResponse {
+  key: string;
+  points: MetricPoint[];
+  downsampled: boolean;
+  total: number;
+}
+
+export interface SeriesResponse {
+  series: { runId: string; points: MetricPoint[] }[];
+}
+
+export interface SqlResponse {
+  columns: string[];
+  rows: unknown[][];
+  truncated: boolean;
+  elapsedMs: number;
+}

@@ -1,0 +1,66 @@
+// One metric key of one or more runs, loaded from the API and overlaid.
+import { useMemo } from 'react';
+import { api } from '../api/client.ts';
+import type { MetricPoint, MetricResponse, SeriesResponse } from '../api/types.ts';
+import { useApi } from '../api/useApi.ts';
+import { ErrorBox, Loading } from '../components/Status.tsx';
+import { type Series, SeriesChart } from './SeriesChart.tsx';
+
+const MAX_POINTS = 2000;
+
+function toSeries(label: string, points: MetricPoint[]): Series {
+  return {
+    label,
+    steps: points.map((p) => p.step),
+    values: points.map((p) => (typeof p.value === 'number' ? p.value : null)),
+  };
+}
+
+export function MetricChart({
+  experiment,
+  runIds,
+  metric,
+  labels,
+}: {
+  experiment: string;
+  runIds: string[];
+  metric: string;
+  labels?: Record<string, string>;
+}) {
+  const key = runIds.join(',');
+  const res = useApi(
+    async (signal) => {
+      if (runIds.length === 1) {
+        const r = await api.get<MetricResponse>(
+          api.metric(experiment, runIds[0]!, metric),
+          { maxPoints: MAX_POINTS },
+          signal,
+        );
+        return { series: [{ runId: runIds[0]!, points: r.points }], downsampled: r.downsampled, total: r.total };
+      }
+      const r = await api.get<SeriesResponse>(
+        `${api.experiment(experiment)}/metrics`,
+        { key: metric, runIds: key, maxPoints: MAX_POINTS },
+        signal,
+      );
+      return { series: r.series, downsampled: false, total: undefined };
+    },
+    [experiment, key, metric],
+  );
+  const series = useMemo(
+    () => (res.data ? res.data.series.map((s) => toSeries(labels?.[s.runId] ?? s.runId.slice(0, 8), s.points)) : []),
+    [res.data, labels],
+  );
+  return (
+    <figure className="metric" data-testid={`metric-${metric}`}>
+      <figcaption>
+        {metric}
+        {res.data?.downsampled && <span className="muted"> (downsampled from {res.data.total} points)</span>}
+      </figcaption>
+      {res.state === 'loading' && <Loading what={`Loading ${metric}`} />}
+      {res.state === 'error' && <ErrorBox error={res.error} retry={res.reload} />}
+      {res.state === 'ready' && series.every((s) => s.steps.length === 0) && <p className="muted">no points</p>}
+      {res.state === 'ready' && series.some((s) => s.steps.length > 0) && <SeriesChart series={series} />}
+    </figure>
+  );
+}

@@ -1,0 +1,24 @@
+// RFC 4180 CSV from a SQL result, for the console's download button.
+
+function cell(v: unknown): string {
+  if (v === null || v === undefined) return '';
+  const s = typeof v === 'object' ? JSON.stringify(v) : String(v);
+  return /[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
+}
+
+export function toCsv(columns: string[], rows: unknown[][]): string {
+  const lines = [columns.map(cell).join(',')];
+  for (const r of rows) lines.push(r.map(cell).join(','));
+  return `${lines.join('\r\n')}\r\n`;
+}
+
+export function download(filename: string, text: string, type = 'text/csv'): void {
+  const url = URL.createObjectURL(new Blob([text], { type }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = filename;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}
