@@ -232,8 +232,8 @@ for (const backend of backends()) {
       const asset = await app.inject({ url: '/assets/app.js' });
       assert.equal(asset.body, 'console.log(1)');
       assert.match(String(asset.headers['content-type']), /javascript/);
-      const escape = await app.inject({ url: '/assets/..%2F..%2F..%2Fetc%2Fpasswd' });
-      assert.match(escape.body, /lockstep ui/);
+      const traversal = await app.inject({ url: '/assets/..%2F..%2F..%2Fetc%2Fpasswd' });
+      assert.match(traversal.body, /lockstep ui/);
       const apiMiss = await get('/api/v1/nothing');
       assert.equal(apiMiss.status, 404);
       assert.equal(apiMiss.body.error.code, 'E_NOT_FOUND');

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { registerLock } from './lock.ts';
 import { registerRead } from './read.ts';
+import { registerUi } from './ui.ts';
 
 /** Each entry adds its commands to the program. One line per command family. */
-export const commands: ((program: Command) => void)[] = [registerRead, registerLock];
+export const commands: ((program: Command) => void)[] = [registerRead, registerLock, registerUi];

@@ -1,0 +1,75 @@
+import type { Command } from 'commander';
+import { LockstepError } from '../../errors.ts';
+import type { TokenSpec } from '../../server/auth.ts';
+import { startServer } from '../../server/index.ts';
+import { createSession } from '../../session.ts';
+
+/** Tokens from --token / --read-token or LOCKSTEP_TOKEN / LOCKSTEP_READ_TOKEN (comma-separated). */
+function tokensFrom(opts: { token?: string[]; readToken?: string[] }): TokenSpec[] {
+  const split = (v: string | undefined) =>
+    v
+      ? v
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)
+      : [];
+  const write = [...(opts.token ?? []), ...split(process.env.LOCKSTEP_TOKEN)];
+  const read = [...(opts.readToken ?? []), ...split(process.env.LOCKSTEP_READ_TOKEN)];
+  return [
+    ...write.map((token) => ({ token, access: 'write' as const })),
+    ...read.map((token) => ({ token, access: 'read' as const })),
+  ];
+}
+
+const collect = (v: string, prev: string[] = []) => [...prev, v];
+
+export function registerUi(program: Command): void {
+  program
+    .command('ui')
+    .description('start the tracking server: REST API, MLflow API, read-only SQL and the web UI')
+    .option('--db <url>', 'database URL (default: LOCKSTEP_DB, else ./lockstep.db)')
+    .option('--port <port>', 'port', '5000')
+    .option('--host <host>', 'address to listen on; anything but loopback needs a token', '127.0.0.1')
+    .option('--token <token>', 'a read-write bearer token (repeatable; also LOCKSTEP_TOKEN)', collect)
+    .option('--read-token <token>', 'a read-only bearer token (repeatable; also LOCKSTEP_READ_TOKEN)', collect)
+    .option('--cors <origin>', 'allow browser calls from this origin (repeatable)', collect)
+    .option('--ui-root <dir>', 'serve the web UI from this folder')
+    .option('--body-limit <bytes>', 'largest request body', String(16 * 1024 * 1024))
+    .action(async (opts) => {
+      const port = Number(opts.port);
+      if (!Number.isInteger(port) || port < 0 || port > 65535)
+        throw new LockstepError('E_INPUT', `--port must be a port number, got "${opts.port}"`);
+      const bodyLimit = Number(opts.bodyLimit);
+      if (!Number.isInteger(bodyLimit) || bodyLimit < 1024)
+        throw new LockstepError(
+          'E_INPUT',
+          `--body-limit must be a number of bytes (at least 1024), got "${opts.bodyLimit}"`,
+        );
+      const session = await createSession(opts.db);
+      const tokens = tokensFrom(opts);
+      try {
+        const { url, close } = await startServer({
+          session,
+          host: opts.host,
+          port,
+          tokens,
+          bodyLimit,
+          corsOrigins: opts.cors ?? [],
+          ...(opts.uiRoot ? { uiRoot: opts.uiRoot } : {}),
+          logger: process.env.LOCKSTEP_LOG === '1',
+        });
+        process.stdout.write(
+          `lockstep tracking server on ${url} (database ${session.store.driver.location}${tokens.length ? ', token required' : ''})\n` +
+            `  web UI ${url}/   API docs ${url}/docs   MLflow: MLFLOW_TRACKING_URI=${url}\n`,
+        );
+        await new Promise<void>((resolve) => {
+          const stop = () => resolve();
+          process.once('SIGINT', stop);
+          process.once('SIGTERM', stop);
+        });
+        await close();
+      } finally {
+        await session.close();
+      }
+    });
+}
