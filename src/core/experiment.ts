@@ -1,7 +1,7 @@
 import { LockstepError } from '../errors.ts';
-import { executeInline, executeRun } from '../exec/inline.ts';
-import { Recorder } from '../exec/recorder.ts';
-import type { ExecuteOptions, ExecuteSummary, RunFailure, Step } from '../exec/types.ts';
+import { executeExperiment } from '../exec/dispatch.ts';
+import { executeRun } from '../exec/inline.ts';
+import type { ExecuteOptions, ExecuteSummary, Step, Steps } from '../exec/types.ts';
 import type { ExperimentRecord, MetricPoint, Store } from '../store/store.ts';
 import { type Grid, product } from './grid.ts';
 import { Run } from './run.ts';
@@ -73,25 +73,17 @@ export class Experiment {
   /**
    * Executes the steps on every run that is not done yet (all runs with
    * `rerun`), writing runs to the store as they finish. A failing step fails
-   * only its run unless `failFast`.
+   * only its run unless `failFast`. `jobs: N` runs on N worker threads (steps
+   * given as `steps(import.meta.url, 'train')`), `backend: 'slurm'` as a
+   * Slurm job array, `backend: 'queue'` through `lockstep worker` processes.
+   *
+   * @example
+   * ```ts
+   * await exp.execute(steps(import.meta.url, 'train', 'evaluate'), { jobs: 4, retries: 1, timeoutMs: 60_000 });
+   * ```
    */
-  async execute(steps: Step | readonly Step[], options: ExecuteOptions = {}): Promise<ExecuteSummary> {
-    const started = performance.now();
-    const list = checkSteps(steps);
-    const config = options.config ?? {};
-    if (config === null || typeof config !== 'object' || Array.isArray(config)) {
-      throw new LockstepError('E_INPUT', 'execute: config must be a plain object such as { folds: 5 }');
-    }
-    const todo = this.runs.filter((r) => options.rerun || r.status !== 'done');
-    const recorder =
-      options.persist === false ? null : new Recorder(this.store, this.record, options.batchSize, options.flushMs);
-    const finished: Run[] = [];
-    await executeInline(todo, list, config, options.failFast ?? false, (run) => {
-      finished.push(run);
-      return recorder?.add(run);
-    });
-    await recorder?.flush();
-    return summarise(this.runs.length, todo.length, finished, performance.now() - started);
+  async execute(steps: Steps, options: ExecuteOptions = {}): Promise<ExecuteSummary> {
+    return executeExperiment({ store: this.store, record: this.record, runs: this.runs }, steps, options);
   }
 
   /**
@@ -159,34 +151,5 @@ export class Experiment {
   }
 }
 
-function checkSteps(steps: Step | readonly Step[]): readonly Step[] {
-  const list = typeof steps === 'function' ? [steps] : steps;
-  if (!Array.isArray(list))
-    throw new LockstepError('E_INPUT', 'execute expects a step function or an array of step functions');
-  list.forEach((s, i) => {
-    if (typeof s !== 'function') {
-      throw new LockstepError('E_INPUT', `execute: step ${i} is ${typeof s}, expected a function (run) => void`);
-    }
-  });
-  return list;
-}
-
 /** Counts what an execution did; shared by every executor. */
-export function summarise(total: number, todo: number, finished: readonly Run[], durationMs: number): ExecuteSummary {
-  let done = 0;
-  const failures: RunFailure[] = [];
-  for (const run of finished) {
-    if (run.status === 'done') done++;
-    else failures.push({ runId: run.id, params: run.params, message: run.error?.message ?? 'unknown error' });
-  }
-  return {
-    total,
-    executed: finished.length,
-    done,
-    failed: failures.length,
-    skipped: total - todo,
-    notRun: todo - finished.length,
-    failures,
-    durationMs,
-  };
-}
+export { summarise } from '../exec/summary.ts';

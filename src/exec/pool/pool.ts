@@ -1,0 +1,277 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { deserialize, serialize } from 'node:v8';
+import { Tinypool } from 'tinypool';
+import type { Run } from '../../core/run.ts';
+import { errorMessage, LockstepError } from '../../errors.ts';
+import { timeoutError } from '../inline.ts';
+import type { Progress } from '../progress.ts';
+import type { OnFinished, StepRef } from '../types.ts';
+import type { PoolTask, RunResult, WorkerData } from './protocol.ts';
+
+export interface PoolOptions {
+  jobs: number;
+  isolate: 'threads' | 'processes';
+  steps: StepRef[];
+  config: Record<string, unknown>;
+  failFast: boolean;
+  retries: number;
+  timeoutMs?: number;
+  /** Fixed runs per task; by default the size adapts so that a task takes about 25 ms. */
+  runsPerTask?: number;
+  progress?: Progress | null;
+  attempts: Map<string, number>;
+}
+
+const TARGET_TASK_MS = 25;
+const MAX_RUNS_PER_TASK = 2048;
+
+/** The worker file: compiled JS in the package, a small JS shim over the TypeScript sources in a checkout. */
+function entryUrl(): URL {
+  return import.meta.url.endsWith('.ts')
+    ? new URL('./dev-entry.mjs', import.meta.url)
+    : new URL('./worker.js', import.meta.url);
+}
+
+/**
+ * Executes runs on a tinypool of `jobs` worker threads or processes. Runs go
+ * in batches sized from the measured run time, so 10^5 tiny runs are not
+ * dominated by messaging; with a timeout each run is its own task, so that
+ * aborting it terminates (and replaces) only the worker running it.
+ * Returns true when `failFast` stopped the execution early.
+ */
+export async function executePool(runs: readonly Run[], o: PoolOptions, onFinished: OnFinished): Promise<boolean> {
+  const pool = await RunPool.start(o);
+  try {
+    return await pool.execute(runs, onFinished);
+  } finally {
+    await pool.close();
+  }
+}
+
+/** A started pool whose workers have loaded the steps; `lockstep worker` reuses one across claims. */
+export class RunPool {
+  private constructor(
+    private readonly pool: Tinypool,
+    private readonly o: PoolOptions,
+    private readonly dataDir: string | undefined,
+  ) {}
+
+  /** Starts the workers and loads the steps in each: a missing module or export fails here, before any run. */
+  static async start(o: PoolOptions): Promise<RunPool> {
+    const workerData: WorkerData = { steps: o.steps, config: o.config };
+    const processes = o.isolate === 'processes';
+    let dataDir: string | undefined;
+    if (processes) {
+      dataDir = mkdtempSync(join(tmpdir(), 'lockstep-pool-'));
+      writeFileSync(join(dataDir, 'data'), serialize(workerData));
+    }
+    const pool = new Tinypool({
+      filename: entryUrl().href,
+      runtime: processes ? 'child_process' : 'worker_threads',
+      minThreads: o.jobs,
+      maxThreads: o.jobs,
+      idleTimeout: 30_000,
+      ...(dataDir
+        ? { serialization: 'advanced', env: { ...envStrings(), LOCKSTEP_WORKER_DATA: join(dataDir, 'data') } }
+        : { workerData }),
+    });
+    const self = new RunPool(pool, o, dataDir);
+    try {
+      const checks = await Promise.all(Array.from({ length: o.jobs }, () => pool.run({ kind: 'check' } as PoolTask)));
+      for (const c of checks) {
+        if (c && typeof c === 'object' && 'error' in c) {
+          throw new LockstepError(
+            'E_INPUT',
+            `the steps cannot be loaded in a worker: ${(c as { error: string }).error}`,
+          );
+        }
+      }
+    } catch (e) {
+      await self.close();
+      throw e;
+    }
+    return self;
+  }
+
+  /** Executes runs; resolves true when `failFast` stopped early. */
+  execute(runs: readonly Run[], onFinished: OnFinished): Promise<boolean> {
+    return new Dispatcher(this.pool, runs, this.o, onFinished).run();
+  }
+
+  async close(): Promise<void> {
+    await this.pool.destroy();
+    if (this.dataDir) rmSync(this.dataDir, { recursive: true, force: true });
+  }
+}
+
+function envStrings(): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined) out[k] = v;
+  return out;
+}
+
+class Dispatcher {
+  private readonly queue: Run[];
+  /** Runs split out of a batch whose worker died: they go one by one to find the culprit. */
+  private readonly alone: Run[] = [];
+  private next = 0;
+  private inFlight = 0;
+  private stopped = false;
+  private perRunMs: number | undefined;
+  private needsWarmWorker = false;
+  private readonly writes: Promise<void>[] = [];
+  private resolve!: (stopped: boolean) => void;
+  private reject!: (e: unknown) => void;
+  private failedWith: unknown;
+
+  constructor(
+    private readonly pool: Tinypool,
+    runs: readonly Run[],
+    private readonly o: PoolOptions,
+    private readonly onFinished: OnFinished,
+  ) {
+    this.queue = [...runs];
+  }
+
+  run(): Promise<boolean> {
+    return new Promise<boolean>((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+      this.pump();
+    });
+  }
+
+  private remaining(): number {
+    return this.queue.length - this.next + this.alone.length;
+  }
+
+  private pump(): void {
+    // With a timeout, one task per worker: a task waiting in tinypool's queue would spend its time budget there.
+    const limit = this.o.timeoutMs ? this.o.jobs : this.o.jobs * 2;
+    while (!this.stopped && this.failedWith === undefined && this.inFlight < limit && this.remaining() > 0) {
+      this.dispatch(this.take());
+    }
+    if (this.inFlight === 0 && (this.stopped || this.failedWith !== undefined || this.remaining() === 0)) {
+      Promise.all(this.writes).then(
+        () => (this.failedWith === undefined ? this.resolve(this.stopped) : this.reject(this.failedWith)),
+        this.reject,
+      );
+    }
+  }
+
+  private take(): Run[] {
+    if (this.alone.length) return [this.alone.shift() as Run];
+    let size = this.o.timeoutMs ? 1 : (this.o.runsPerTask ?? this.adaptiveSize());
+    size = Math.max(1, Math.min(size, this.queue.length - this.next));
+    const batch = this.queue.slice(this.next, this.next + size);
+    this.next += size;
+    return batch;
+  }
+
+  private adaptiveSize(): number {
+    const left = this.queue.length - this.next;
+    // Keep the tail balanced: never more than a quarter of what is left per worker.
+    const fair = Math.max(1, Math.ceil(left / (this.o.jobs * 4)));
+    const wanted = this.perRunMs === undefined ? 8 : Math.round(TARGET_TASK_MS / Math.max(this.perRunMs, 0.001));
+    return Math.max(1, Math.min(wanted, fair, MAX_RUNS_PER_TASK));
+  }
+
+  private dispatch(batch: Run[]): void {
+    this.inFlight++;
+    for (const run of batch) {
+      run.begin(this.o.config);
+      this.o.attempts.set(run.id, (this.o.attempts.get(run.id) ?? 0) + 1);
+    }
+    const task: PoolTask = { kind: 'runs', runs: batch.map((r) => [r.id, r.params]) };
+    const sent = performance.now();
+    this.send(task).then(
+      (out) => this.settled(batch, out, performance.now() - sent),
+      (e) => this.crashed(batch, e),
+    );
+  }
+
+  private async send(task: PoolTask): Promise<unknown> {
+    const ms = this.o.timeoutMs;
+    if (!ms) return this.pool.run(task);
+    if (this.needsWarmWorker) {
+      // The replacement of a terminated worker loads the steps before its run's clock starts.
+      this.needsWarmWorker = false;
+      await this.pool.run({ kind: 'check' } as PoolTask);
+    }
+    const ac = new AbortController();
+    const timer = setTimeout(() => ac.abort(timeoutError(ms)), ms);
+    try {
+      return await this.pool.run(task, { signal: ac.signal });
+    } catch (e) {
+      if (ac.signal.aborted) {
+        this.needsWarmWorker = true;
+        throw timeoutError(ms);
+      }
+      throw e;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private settled(batch: Run[], out: unknown, ms: number): void {
+    this.inFlight--;
+    try {
+      if (!(out instanceof Uint8Array)) {
+        throw new LockstepError('E_RUN', `a worker answered ${JSON.stringify(out)} instead of run results`);
+      }
+      const per = ms / batch.length;
+      this.perRunMs = this.perRunMs === undefined ? per : 0.7 * this.perRunMs + 0.3 * per;
+      const results = deserialize(out) as RunResult[];
+      for (let i = 0; i < batch.length; i++) this.apply(batch[i] as Run, results[i] as RunResult);
+    } catch (e) {
+      this.failedWith ??= e;
+    }
+    this.pump();
+  }
+
+  private crashed(batch: Run[], e: unknown): void {
+    this.inFlight--;
+    if (batch.length > 1) {
+      // Which run killed the worker is unknown: try each alone, without counting this attempt.
+      for (const run of batch) this.o.attempts.set(run.id, (this.o.attempts.get(run.id) ?? 1) - 1);
+      this.alone.push(...batch);
+    } else {
+      const run = batch[0] as Run;
+      const timedOut = e instanceof LockstepError && e.message.startsWith('timed out');
+      run.finish(timedOut ? e : new LockstepError('E_RUN', `the worker running this run died: ${errorMessage(e)}`));
+      this.finished(run);
+    }
+    this.pump();
+  }
+
+  private apply(run: Run, r: RunResult): void {
+    run.status = r.status;
+    run.error = r.error;
+    run.startedAt = new Date(r.startedAt);
+    run.endedAt = new Date(r.endedAt);
+    run.fields = r.fields;
+    run.state = r.state;
+    run.pendingMetrics = r.metrics;
+    run.vars = {};
+    run.dirty = true;
+    this.finished(run);
+  }
+
+  private finished(run: Run): void {
+    if (run.status === 'failed' && (this.o.attempts.get(run.id) ?? 1) <= this.o.retries && !this.stopped) {
+      this.alone.push(run);
+      return;
+    }
+    const w = this.onFinished(run);
+    if (w)
+      this.writes.push(
+        w.catch((e) => {
+          this.failedWith ??= e;
+        }),
+      );
+    this.o.progress?.tick(run.status === 'failed');
+    if (run.status === 'failed' && this.o.failFast) this.stopped = true;
+  }
+}

@@ -1,0 +1,97 @@
+// The code that runs inside each pool worker (thread or child process). It
+// loads the steps once, executes the runs of each task and sends back what
+// the parent needs: status, error, fields, state and metric points. `vars`
+// stay here.
+import { readFileSync } from 'node:fs';
+import { deserialize, serialize } from 'node:v8';
+import { Tinypool } from 'tinypool';
+import { Run } from '../../core/run.ts';
+import { errorMessage } from '../../errors.ts';
+import { executeRun } from '../inline.ts';
+import { markWorker } from '../insideWorker.ts';
+import { resolveSteps } from '../steps.ts';
+import type { Step } from '../types.ts';
+import type { PoolTask, RunResult, WorkerData } from './protocol.ts';
+
+markWorker();
+// Threads receive the steps and config as workerData; child processes (which tinypool gives none) from a file.
+const data = (Tinypool.workerData ??
+  deserialize(readFileSync(process.env.LOCKSTEP_WORKER_DATA as string))) as WorkerData;
+let loaded: Promise<Step[]> | undefined;
+
+export default async function handle(task: PoolTask): Promise<Uint8Array | { error: string } | { ok: true }> {
+  loaded ??= resolveSteps(data.steps);
+  let steps: Step[];
+  try {
+    steps = await loaded;
+  } catch (e) {
+    return { error: errorMessage(e) };
+  }
+  if (task.kind === 'check') return { ok: true };
+  const results: RunResult[] = new Array(task.runs.length);
+  for (let i = 0; i < task.runs.length; i++) {
+    const [id, params] = task.runs[i] as [string, Record<string, unknown>];
+    const run = new Run(params, id);
+    await executeRun(run, steps, data.config);
+    results[i] = toResult(run);
+  }
+  return pack(results);
+}
+
+function toResult(run: Run): RunResult {
+  return {
+    id: run.id,
+    status: run.status === 'done' ? 'done' : 'failed',
+    error: run.error,
+    startedAt: run.startedAt?.getTime() ?? Date.now(),
+    endedAt: run.endedAt?.getTime() ?? Date.now(),
+    fields: run.fields,
+    state: run.state,
+    metrics: run.pendingMetrics,
+  };
+}
+
+/**
+ * Serialises here, not in postMessage, so that a field that cannot be cloned
+ * (a function, a class with private state) fails its own run with a message
+ * instead of losing the whole batch.
+ */
+function pack(results: RunResult[]): Uint8Array {
+  try {
+    return serialize(results);
+  } catch {
+    for (let i = 0; i < results.length; i++) {
+      const r = results[i] as RunResult;
+      try {
+        serialize(r);
+      } catch (e) {
+        const where = whichPart(r);
+        results[i] = {
+          ...r,
+          status: 'failed',
+          error: {
+            message: `${where} cannot be sent back from the worker (${errorMessage(e)}); store plain data there`,
+            stack: null,
+          },
+          fields: {},
+          state: {},
+          metrics: [],
+        };
+      }
+    }
+    return serialize(results);
+  }
+}
+
+function whichPart(r: RunResult): string {
+  for (const part of ['fields', 'state'] as const) {
+    for (const [k, v] of Object.entries(r[part])) {
+      try {
+        serialize(v);
+      } catch {
+        return `run.${part}.${k}`;
+      }
+    }
+  }
+  return 'a metric point';
+}
