@@ -1,0 +1,39 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { planProject } from './files.ts';
+import { type GitOutcome, initialCommit } from './git.ts';
+import { type InitChoices, validateChoices } from './options.ts';
+import { checkTarget } from './target.ts';
+
+export { type InitChoices, LICENSES, LINTERS, PACKAGE_MANAGERS, TEST_RUNNERS } from './options.ts';
+export { checkTarget } from './target.ts';
+
+export interface InitResult {
+  dir: string;
+  /** Paths written, relative to `dir`. */
+  files: string[];
+  /** The first commit, or why there is none (`--no-git` included). */
+  git: GitOutcome;
+}
+
+/**
+ * Generates a project in the Cookiecutter Data Science layout into `dir`
+ * (new or empty), then `git init` and a first commit unless `choices.git` is
+ * false. Throws E_INPUT for a bad choice and E_CONFLICT for a non-empty
+ * target, in both cases before writing anything.
+ */
+export async function initProject(dir: string, choices: InitChoices): Promise<InitResult> {
+  const target = resolve(dir);
+  validateChoices(choices);
+  const files = planProject(choices); // renders every template before the first write
+  checkTarget(target);
+  for (const f of files) {
+    const path = join(target, f.path);
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, f.content);
+  }
+  const git: GitOutcome = choices.git
+    ? await initialCommit(target, choices.author)
+    : { done: false, reason: 'skipped (--no-git)' };
+  return { dir: target, files: files.map((f) => f.path), git };
+}
