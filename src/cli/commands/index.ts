@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
+import { registerInit } from './init.ts';
 import { registerLock } from './lock.ts';
 import { registerRead } from './read.ts';
 import { registerUi } from './ui.ts';
 import { registerWorker } from './worker.ts';
 
 /** Each entry adds its commands to the program. One line per command family. */
-export const commands: ((program: Command) => void)[] = [registerRead, registerLock, registerUi, registerWorker];
+export const commands: ((program: Command) => void)[] = [registerRead, registerLock, registerUi, registerWorker, registerInit];
