@@ -6,4 +6,10 @@ import { registerUi } from './ui.ts';
 import { registerWorker } from './worker.ts';
 
 /** Each entry adds its commands to the program. One line per command family. */
-export const commands: ((program: Command) => void)[] = [registerRead, registerLock, registerUi, registerWorker, registerInit];
+export const commands: ((program: Command) => void)[] = [
+  registerRead,
+  registerLock,
+  registerUi,
+  registerWorker,
+  registerInit,
+];
