@@ -1,7 +1,13 @@
+export type { ArtifactStore } from './artifacts/artifacts.ts';
+export type { ArtifactOptions, StoredFile } from './artifacts/context.ts';
+export type { DatasetInfo, DatasetRegistry, RegisterDatasetOptions } from './artifacts/datasets.ts';
+export type { BlobGcOptions, BlobGcReport } from './artifacts/gc.ts';
+export type { DatasetSchema, TableSchema } from './artifacts/schema.ts';
 export { Experiment } from './core/experiment.ts';
 export { type Grid, product } from './core/grid.ts';
 export { Run, type RunError, type RunStatus } from './core/run.ts';
 export { Runs } from './core/runs.ts';
+export type { ArtifactInfo, RunServices } from './core/services.ts';
 export { type ErrorCode, isLockstepError, LockstepError } from './errors.ts';
 export type { ExecuteOptions, ExecuteSummary, RunFailure, Step } from './exec/types.ts';
 export { type DiffRow, diffLocks } from './lock/diff.ts';
@@ -10,7 +16,19 @@ export { type LockOptions, lock } from './lock/lock.ts';
 export { type LockRecord, listLocks } from './lock/records.ts';
 export { type LineageNode, lineage, resolveLock } from './lock/resolve.ts';
 export { type Drift, type VerifyReport, verifyLock } from './lock/verify.ts';
-export { type CreateExperimentOptions, createSession, type ExperimentInfo, Session } from './session.ts';
+export { type CliOptions, type CliResult, cli, runCli } from './config/cli.ts';
+export type { Main, RunContext } from './config/context.ts';
+export { createModelFile, MODEL_FORMAT_VERSION, type ModelFile, type ModelFileOptions } from './models/format.ts';
+export { LoadedModel, type Prediction } from './models/loaded.ts';
+export type { ModelRegistry, ModelVersion, RegisteredModel, RegisterVersionOptions } from './models/registry.ts';
+export { type ModelRef, parseModelUri } from './models/uri.ts';
+export {
+  type CreateExperimentOptions,
+  createSession,
+  type ExperimentInfo,
+  Session,
+  type SessionOptions,
+} from './session.ts';
 export { CODEC_VERSION, decodeValue, encodeValue } from './store/codec.ts';
 export type { Dialect, Driver, Row } from './store/driver.ts';
 export type { Kind } from './store/kinds.ts';

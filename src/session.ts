@@ -5,6 +5,7 @@ import { ArtifactHub } from './artifacts/hub.ts';
 import { Experiment } from './core/experiment.ts';
 import { Run } from './core/run.ts';
 import { LockstepError } from './errors.ts';
+import type { ModelRegistry } from './models/registry.ts';
 import type { Row } from './store/driver.ts';
 import { defaultUrl, openDriver } from './store/open.ts';
 import { Store } from './store/store.ts';
@@ -66,6 +67,11 @@ export class Session {
   /** Registered datasets: register, list, get, fetch. */
   get datasets(): DatasetRegistry {
     return this.artifactHub.datasets;
+  }
+
+  /** The model registry: versions, aliases, tags; `load('models:/iris@champion')`. */
+  get models(): ModelRegistry {
+    return this.artifactHub.models;
   }
 
   /**

@@ -1,5 +1,6 @@
 import type { Run } from '../core/run.ts';
 import type { ArtifactInfo, RunServices } from '../core/services.ts';
+import { ModelRegistry } from '../models/registry.ts';
 import type { Driver } from '../store/driver.ts';
 import { ArtifactStore } from './artifacts.ts';
 import { ArtifactContext, type ArtifactOptions } from './context.ts';
@@ -15,6 +16,7 @@ export class ArtifactHub {
   readonly ctx: ArtifactContext;
   readonly artifacts: ArtifactStore;
   readonly datasets: DatasetRegistry;
+  readonly models: ModelRegistry;
 
   constructor(driver: Driver, dbUrl: string, options: ArtifactOptions = {}) {
     const defaults = defaultLocations(dbUrl);
@@ -25,6 +27,7 @@ export class ArtifactHub {
     );
     this.artifacts = new ArtifactStore(this.ctx);
     this.datasets = new DatasetRegistry(this.ctx);
+    this.models = new ModelRegistry(this.ctx);
   }
 
   gc(options?: BlobGcOptions): Promise<BlobGcReport> {

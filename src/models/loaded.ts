@@ -1,0 +1,142 @@
+import { LockstepError } from '../errors.ts';
+import type { ModelFile } from './format.ts';
+import { algorithm, type Predictor } from './mljs.ts';
+
+/** One answer of a model. */
+export interface Prediction {
+  label: string;
+  /** Class index (position in the model's labels). */
+  index: number;
+  /** Label to probability, when the algorithm gives probabilities. */
+  probabilities?: Record<string, number>;
+}
+
+/** A problem with one instance: which field, what was expected, what came. */
+export interface InputIssue {
+  field: string;
+  expected: string;
+  received: string;
+}
+
+/**
+ * A model file loaded for prediction: checks instances against the input
+ * schema (every feature a finite number) and turns class indices into labels.
+ *
+ * @example
+ * ```ts
+ * const model = await session.models.load('models:/iris@champion');
+ * model.predict([{ sepal_length: 5.1, sepal_width: 3.5, petal_length: 1.4, petal_width: 0.2 }]);
+ * ```
+ */
+export class LoadedModel {
+  private readonly predictor: Predictor;
+
+  constructor(readonly file: ModelFile) {
+    try {
+      this.predictor = algorithm(file.algorithm).load(file.model);
+    } catch (e) {
+      if (e instanceof LockstepError) throw e;
+      throw new LockstepError('E_CODEC', `the ${file.algorithm} model cannot be loaded: ${(e as Error).message}`, {
+        cause: e,
+      });
+    }
+  }
+
+  get features(): string[] {
+    return this.file.features;
+  }
+  get labels(): string[] {
+    return this.file.labels;
+  }
+
+  /**
+   * The feature vector of an instance, or the first problem with it. An
+   * instance is an object keyed by feature name, or an array in feature order.
+   */
+  vector(instance: unknown, at: string): number[] | InputIssue {
+    const features = this.file.features;
+    if (Array.isArray(instance)) {
+      if (instance.length !== features.length) {
+        return {
+          field: at,
+          expected: `an array of ${features.length} numbers (${features.join(', ')})`,
+          received: `${instance.length} values`,
+        };
+      }
+      for (let i = 0; i < instance.length; i++) {
+        const v = instance[i];
+        if (typeof v !== 'number' || !Number.isFinite(v)) {
+          return { field: `${at}[${i}] (${features[i]})`, expected: 'number', received: describe(v) };
+        }
+      }
+      return instance as number[];
+    }
+    if (instance === null || typeof instance !== 'object') {
+      return { field: at || 'body', expected: `an object with ${features.join(', ')}`, received: describe(instance) };
+    }
+    const obj = instance as Record<string, unknown>;
+    const out = new Array<number>(features.length);
+    for (let i = 0; i < features.length; i++) {
+      const name = features[i] as string;
+      const v = obj[name];
+      if (typeof v !== 'number' || !Number.isFinite(v)) {
+        return { field: at ? `${at}.${name}` : name, expected: 'number', received: describe(v) };
+      }
+      out[i] = v;
+    }
+    for (const key in obj) {
+      if (!features.includes(key))
+        return { field: at ? `${at}.${key}` : key, expected: 'no such field', received: describe(obj[key]) };
+    }
+    return out;
+  }
+
+  /** Predicts feature vectors (already checked). */
+  predictVectors(X: number[][], withProbabilities = true): Prediction[] {
+    if (X.length === 0) return [];
+    const labels = this.file.labels;
+    const idx = this.predictor.predict(X);
+    const probs =
+      withProbabilities && this.predictor.probabilities ? this.predictor.probabilities(X, labels.length) : undefined;
+    return idx.map((index, i) => {
+      const p: Prediction = { label: labels[index] ?? String(index), index };
+      const row = probs?.[i];
+      if (row) {
+        const named: Record<string, number> = {};
+        labels.forEach((l, c) => {
+          named[l] = row[c] ?? 0;
+        });
+        p.probabilities = named;
+      }
+      return p;
+    });
+  }
+
+  /** Checks and predicts instances; throws E_INPUT naming the first bad field. */
+  predict(instances: readonly unknown[]): Prediction[] {
+    const X = instances.map((inst, i) => {
+      const v = this.vector(inst, instances.length === 1 ? '' : `[${i}]`);
+      if (!Array.isArray(v)) throw issueError(v);
+      return v;
+    });
+    return this.predictVectors(X);
+  }
+}
+
+export function issueError(issue: InputIssue): LockstepError {
+  return new LockstepError('E_INPUT', issueMessage(issue), { details: { ...issue } });
+}
+
+export function issueMessage(issue: InputIssue): string {
+  return issue.expected === 'no such field'
+    ? `${issue.field}: unknown field (the model takes no such input)`
+    : `${issue.field}: expected ${issue.expected}, got ${issue.received}`;
+}
+
+function describe(v: unknown): string {
+  if (v === undefined) return 'nothing (missing)';
+  if (v === null) return 'null';
+  if (typeof v === 'number') return String(v);
+  if (typeof v === 'string') return `string ${JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v)}`;
+  return Array.isArray(v) ? 'array' : typeof v;
+}

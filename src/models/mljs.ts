@@ -1,0 +1,187 @@
+import { createRequire } from 'node:module';
+import { LockstepError } from '../errors.ts';
+
+/**
+ * The ml.js classifiers lockstep can train, save and serve. They are
+ * CommonJS packages without usable types, so they are loaded with `require`
+ * behind these small structural types instead of ambient module shims (which
+ * would clash with a user's or an example's own shims).
+ */
+const require = createRequire(import.meta.url);
+
+type Rows = number[][];
+interface MatrixLike {
+  rows: number;
+  columns: number;
+  getRow(i: number): number[];
+}
+interface MatrixCtor {
+  new (rows: Rows): MatrixLike;
+  columnVector(values: number[]): MatrixLike;
+}
+interface Trained {
+  toJSON(): unknown;
+}
+
+/** A loaded model: class indices for rows of features, and class probabilities when the algorithm has them. */
+export interface Predictor {
+  predict(X: Rows): number[];
+  /** One row per input, one column per class (index order), or undefined when the algorithm gives none. */
+  probabilities?(X: Rows, classes: number): number[][];
+}
+
+export interface Algorithm {
+  readonly name: string;
+  readonly description: string;
+  train(X: Rows, y: number[], params: Record<string, unknown>): Trained;
+  load(json: unknown): Predictor;
+}
+
+const ml = {
+  matrix: () => require('ml-matrix').Matrix as MatrixCtor,
+  // biome-ignore lint/suspicious/noExplicitAny: untyped CommonJS classes, wrapped below
+  rf: () => require('ml-random-forest').RandomForestClassifier as any,
+  // biome-ignore lint/suspicious/noExplicitAny: idem
+  knn: () => require('ml-knn') as any,
+  // biome-ignore lint/suspicious/noExplicitAny: idem
+  logreg: () => require('ml-logistic-regression') as any,
+  // biome-ignore lint/suspicious/noExplicitAny: idem
+  cart: () => require('ml-cart').DecisionTreeClassifier as any,
+  // biome-ignore lint/suspicious/noExplicitAny: idem
+  nb: () => require('ml-naivebayes').GaussianNB as any,
+};
+
+function votes(labels: ArrayLike<number>, classes: number): number[] {
+  const out = new Array<number>(classes).fill(0);
+  for (let i = 0; i < labels.length; i++) {
+    const c = labels[i] as number;
+    if (c >= 0 && c < classes) out[c] = (out[c] as number) + 1 / labels.length;
+  }
+  return out;
+}
+
+const randomForest: Algorithm = {
+  name: 'random-forest',
+  description: 'ml-random-forest RandomForestClassifier',
+  train(X, y, params) {
+    const model = new (ml.rf())({ nEstimators: 50, seed: 42, noOOB: true, ...params });
+    model.train(X, y);
+    return model;
+  },
+  load(json) {
+    const model = ml.rf().load(json);
+    return {
+      predict: (X) => model.predict(X),
+      probabilities: (X, classes) => {
+        const values = model.predictionValues(X) as MatrixLike;
+        return X.map((_, i) => votes(values.getRow(i), classes));
+      },
+    };
+  },
+};
+
+const knn: Algorithm = {
+  name: 'knn',
+  description: 'ml-knn KNN (euclidean)',
+  train(X, y, params) {
+    return new (ml.knn())(X, y, params);
+  },
+  load(json) {
+    const model = ml.knn().load(json);
+    return {
+      predict: (X) => model.predict(X),
+      probabilities: (X, classes) =>
+        X.map((x) => {
+          const near = model.kdTree.nearest(x, model.k) as [number[], number][];
+          return votes(
+            near.map(([p]) => p[p.length - 1] as number),
+            classes,
+          );
+        }),
+    };
+  },
+};
+
+const logisticRegression: Algorithm = {
+  name: 'logistic-regression',
+  description: 'ml-logistic-regression (one-vs-rest)',
+  train(X, y, params) {
+    const M = ml.matrix();
+    const model = new (ml.logreg())({ numSteps: 1000, learningRate: 5e-3, ...params });
+    model.train(new M(X), M.columnVector(y));
+    return model;
+  },
+  load(json) {
+    const model = ml.logreg().load(json);
+    const M = ml.matrix();
+    return {
+      predict: (X) => model.predict(new M(X)),
+      probabilities: (X, classes) => {
+        const m = new M(X);
+        // each one-vs-rest classifier scores "not this class"; normalise the complements
+        const scores = (model.classifiers as { testScores(m: MatrixLike): number[] }[]).map((c) => c.testScores(m));
+        return X.map((_, i) => {
+          const raw = Array.from({ length: classes }, (_, c) => 1 - (scores[c]?.[i] ?? 1));
+          const sum = raw.reduce((a, b) => a + b, 0) || 1;
+          return raw.map((v) => v / sum);
+        });
+      },
+    };
+  },
+};
+
+const cart: Algorithm = {
+  name: 'cart',
+  description: 'ml-cart DecisionTreeClassifier',
+  train(X, y, params) {
+    const model = new (ml.cart())(params);
+    model.train(X, y);
+    return model;
+  },
+  load(json) {
+    const model = ml.cart().load(json);
+    return {
+      predict: (X) => model.predict(X),
+      probabilities: (X, classes) =>
+        X.map((x) => {
+          const dist = (model.root.classify(x) as MatrixLike).getRow(0);
+          const sum = dist.reduce((a, b) => a + b, 0) || 1;
+          return Array.from({ length: classes }, (_, c) => (dist[c] ?? 0) / sum);
+        }),
+    };
+  },
+};
+
+const naiveBayes: Algorithm = {
+  name: 'naive-bayes',
+  description: 'ml-naivebayes GaussianNB',
+  train(X, y) {
+    const model = new (ml.nb())();
+    model.train(X, y);
+    return model;
+  },
+  load(json) {
+    const model = ml.nb().load(json);
+    return { predict: (X) => model.predict(X) };
+  },
+};
+
+export const ALGORITHMS: Readonly<Record<string, Algorithm>> = {
+  [randomForest.name]: randomForest,
+  [knn.name]: knn,
+  [logisticRegression.name]: logisticRegression,
+  [cart.name]: cart,
+  [naiveBayes.name]: naiveBayes,
+};
+
+export function algorithm(name: string): Algorithm {
+  const a = ALGORITHMS[name];
+  if (!a) {
+    throw new LockstepError(
+      'E_INPUT',
+      `unknown algorithm "${name}"; expected one of ${Object.keys(ALGORITHMS).join(', ')}`,
+      { details: { algorithm: name } },
+    );
+  }
+  return a;
+}

@@ -1,0 +1,34 @@
+import { LockstepError } from '../errors.ts';
+
+/** A model reference: `models:/iris@champion`, `models:/iris/3` or `models:/iris` (the latest version). */
+export interface ModelRef {
+  name: string;
+  version?: number;
+  alias?: string;
+}
+
+export const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
+export const ALIAS_NAME = /^[A-Za-z][A-Za-z0-9_-]{0,63}$/;
+
+export function parseModelUri(uri: string): ModelRef {
+  const m = /^models:\/([^/@]+)(?:\/(\d+|latest)|@([^/@]+))?$/.exec(typeof uri === 'string' ? uri : '');
+  if (!m || !MODEL_NAME.test(m[1] as string) || (m[3] !== undefined && !ALIAS_NAME.test(m[3]))) {
+    throw new LockstepError(
+      'E_INPUT',
+      `"${uri}" is not a model URI; expected models:/NAME@ALIAS, models:/NAME/VERSION or models:/NAME`,
+      { details: { uri } },
+    );
+  }
+  const name = m[1] as string;
+  if (m[3] !== undefined) return { name, alias: m[3] };
+  if (m[2] !== undefined && m[2] !== 'latest') return { name, version: Number(m[2]) };
+  return { name };
+}
+
+export function formatModelUri(ref: ModelRef): string {
+  return ref.alias
+    ? `models:/${ref.name}@${ref.alias}`
+    : ref.version
+      ? `models:/${ref.name}/${ref.version}`
+      : `models:/${ref.name}`;
+}
