@@ -3,10 +3,11 @@ import { LockstepError } from '../errors.ts';
 import { suggest } from '../suggest.ts';
 import { VERSION } from '../version.ts';
 import { CODEC_VERSION, encodeValue } from './codec.ts';
+import { collision, columnType, metaFromJson, metaToJson, migrateColumn, planColumns, sourceOf } from './columns.ts';
 import type { Dialect, Driver, Row } from './driver.ts';
 import { quoteId } from './driver.ts';
 import { type Kind, kindOf, mergeKinds } from './kinds.ts';
-import { columnName, experimentTable } from './names.ts';
+import { experimentTable } from './names.ts';
 
 export type Role = 'config' | 'param' | 'field';
 export type RunStatus = 'pending' | 'running' | 'done' | 'failed';
@@ -94,12 +95,6 @@ export function resolveColumn(columns: readonly string[], name: string): string 
     { details: { column: name } },
   );
 }
-
-const ROLE_SOURCES = [
-  ['config', 'config'],
-  ['param', 'params'],
-  ['field', 'fields'],
-] as const;
 
 /**
  * The experiment store: every query lockstep needs, written once for both
@@ -497,101 +492,4 @@ export class Store {
   close(): Promise<void> {
     return this.driver.close();
   }
-}
-
-/**
- * Columns are stored as a list because PostgreSQL's jsonb does not keep the
- * order of object keys, and column order is what users see.
- */
-function metaToJson(meta: ExperimentMeta): unknown {
-  return { ...meta, columns: Object.entries(meta.columns).map(([name, c]) => ({ name, ...c })) };
-}
-
-function metaFromJson(raw: unknown): ExperimentMeta {
-  const m = raw as Omit<ExperimentMeta, 'columns'> & { columns: (ColumnInfo & { name: string })[] };
-  const columns: Record<string, ColumnInfo> = {};
-  for (const { name, role, key, kind } of m.columns) columns[name] = { role, key, kind };
-  return { ...m, columns };
-}
-
-function columnType(d: Dialect, kind: Kind | null): string {
-  return d.columnType(kind ?? 'string');
-}
-
-function sourceOf(role: Role): 'config' | 'params' | 'fields' {
-  return role === 'config' ? 'config' : role === 'param' ? 'params' : 'fields';
-}
-
-function collision(col: string, a: { role: Role; key: string }, b: { role: Role; key: string }): LockstepError {
-  return new LockstepError(
-    'E_CONFLICT',
-    `${b.role} "${b.key}" and ${a.role} "${a.key}" would share the column "${col}"; rename one of them`,
-    { details: { column: col } },
-  );
-}
-
-/**
- * Checks every value of every run and decides the kind each column needs.
- * Values the binary codec must carry are trial-encoded here, so that a
- * function deep inside a Map fails before the transaction starts.
- */
-function planColumns(runs: readonly RunWrite[], known: Record<string, ColumnInfo>): Map<string, ColumnInfo> {
-  const plan = new Map<string, ColumnInfo>();
-  const byLower = new Map<string, string>();
-  for (const [c, info] of Object.entries(known)) byLower.set(c.toLowerCase(), `${info.role}\u0000${info.key}`);
-  const names = new Map<string, string>(); // role+key -> column, memoised
-  for (const run of runs) {
-    for (const [role, source] of ROLE_SOURCES) {
-      const values = run[source];
-      for (const key in values) {
-        const id = `${role}\u0000${key}`;
-        let col = names.get(id);
-        if (col === undefined) {
-          col = columnName(key, role);
-          const owner = byLower.get(col.toLowerCase());
-          if (owner !== undefined && owner !== id) {
-            const [r, k] = owner.split('\u0000') as [Role, string];
-            throw collision(col, { role: r, key: k }, { role, key });
-          }
-          byLower.set(col.toLowerCase(), id);
-          names.set(id, col);
-        }
-        const v = values[key];
-        const path = `run ${run.id}: ${role} "${key}"`;
-        const kind = kindOf(v, path);
-        if (kind === 'binary') encodeValue(v, path);
-        const entry = plan.get(col);
-        if (!entry) plan.set(col, { role, key, kind });
-        else entry.kind = mergeKinds(entry.kind, kind);
-      }
-    }
-  }
-  return plan;
-}
-
-/** Rewrites one column in a new kind, value by value, inside the caller's transaction. */
-async function migrateColumn(
-  tx: Driver,
-  tableName: string,
-  col: string,
-  from: Kind | null,
-  to: Kind | null,
-): Promise<void> {
-  const d = tx.dialect;
-  const table = quoteId(tableName);
-  const old = `${col}__lockstep_old`;
-  const rows = from
-    ? await tx.all(`SELECT run_id, ${d.selectExpr(quoteId(col), from)} FROM ${table} WHERE ${quoteId(col)} IS NOT NULL`)
-    : [];
-  await tx.exec(`ALTER TABLE ${table} RENAME COLUMN ${quoteId(col)} TO ${quoteId(old)}`);
-  await tx.exec(`ALTER TABLE ${table} ADD COLUMN ${quoteId(col)} ${columnType(d, to)}`);
-  for (const row of rows) {
-    if (!from || !to) break;
-    const value = d.fromColumn(from, row[col]);
-    await tx.run(`UPDATE ${table} SET ${quoteId(col)} = ? WHERE run_id = ?`, [
-      to === 'binary' ? encodeValue(value) : d.toParam(to, value),
-      row.run_id,
-    ]);
-  }
-  await tx.exec(`ALTER TABLE ${table} DROP COLUMN ${quoteId(old)}`);
 }
