@@ -14,6 +14,11 @@ import type { Step } from '../types.ts';
 import type { PoolTask, RunResult, WorkerData } from './protocol.ts';
 
 markWorker();
+// process.exit() in a step would end this worker without telling the pool (tinypool waits forever for a
+// thread that exits cleanly): it fails the run that called it instead.
+process.exit = ((code?: number | string | null) => {
+  throw new Error(`a step called process.exit(${code ?? ''}); throw an error to fail a run instead`);
+}) as typeof process.exit;
 // Threads receive the steps and config as workerData; child processes (which tinypool gives none) from a file.
 const data = (Tinypool.workerData ??
   deserialize(readFileSync(process.env.LOCKSTEP_WORKER_DATA as string))) as WorkerData;
