@@ -1,6 +1,9 @@
 import type { Command } from 'commander';
+import { registerDatasets } from './datasets.ts';
+import { registerGc } from './gc.ts';
 import { registerInit } from './init.ts';
 import { registerLock } from './lock.ts';
+import { registerModels } from './models.ts';
 import { registerRead } from './read.ts';
 import { registerUi } from './ui.ts';
 import { registerWorker } from './worker.ts';
@@ -12,4 +15,7 @@ export const commands: ((program: Command) => void)[] = [
   registerUi,
   registerWorker,
   registerInit,
+  registerDatasets,
+  registerModels,
+  registerGc,
 ];

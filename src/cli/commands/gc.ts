@@ -1,0 +1,52 @@
+import type { Command } from 'commander';
+import { LockstepError } from '../../errors.ts';
+import { withSession } from './read.ts';
+
+interface GcOpts {
+  db?: string;
+  dryRun?: boolean;
+  grace?: string;
+  json?: boolean;
+}
+
+function human(bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let v = bytes;
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return `${u === 0 ? v : v.toFixed(1)} ${units[u]}`;
+}
+
+/** `gc`: removes blobs that no artifact, dataset or model version references. */
+export function registerGc(program: Command): void {
+  program
+    .command('gc')
+    .description('remove unreferenced blobs from the artifact store (and report what was freed)')
+    .option('--db <url>', 'database URL (default: $LOCKSTEP_DB or ./lockstep.db)')
+    .option('--dry-run', 'report what would be removed, remove nothing')
+    .option('--grace <minutes>', 'keep unreferenced blobs younger than this (a run may still be writing)', '10')
+    .option('--json', 'print the report as JSON')
+    .action(async (opts: GcOpts) => {
+      const grace = Number(opts.grace);
+      if (!Number.isFinite(grace) || grace < 0) {
+        throw new LockstepError('E_INPUT', `--grace: expected a number of minutes >= 0, got "${opts.grace}"`);
+      }
+      await withSession(opts, async (session) => {
+        const report = await session.artifactHub.gc({ dryRun: opts.dryRun ?? false, graceMs: grace * 60_000 });
+        if (opts.json) {
+          process.stdout.write(`${JSON.stringify({ blobs: report }, null, 2)}\n`);
+          return;
+        }
+        const verb = report.dryRun ? 'would remove' : 'removed';
+        for (const b of report.removed) process.stdout.write(`${verb} ${b.digest}  ${human(b.size)}\n`);
+        process.stdout.write(
+          `blobs (${report.location}): ${report.scanned} scanned, ${report.referenced} referenced, ` +
+            `${report.young} too recent to remove; ${verb} ${report.removed.length}, ` +
+            `${report.dryRun ? 'would free' : 'freed'} ${human(report.freedBytes)}\n`,
+        );
+      });
+    });
+}

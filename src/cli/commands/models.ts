@@ -1,0 +1,116 @@
+import type { Command } from 'commander';
+import { LockstepError } from '../../errors.ts';
+import { outputMode, printRows } from '../format.ts';
+import { withSession } from './read.ts';
+
+const DB_HELP = 'database URL (default: $LOCKSTEP_DB or ./lockstep.db)';
+
+interface Opts {
+  db?: string;
+  json?: boolean;
+  csv?: boolean;
+}
+
+function versionNumber(v: string): number {
+  if (!/^\d+$/.test(v) || Number(v) < 1)
+    throw new LockstepError('E_INPUT', `version: expected a positive integer, got "${v}"`);
+  return Number(v);
+}
+
+function aliasList(aliases: Record<string, number>): string {
+  return Object.entries(aliases)
+    .map(([a, v]) => `${a}→${v}`)
+    .join(' ');
+}
+
+/** `models`: the model registry from the command line. */
+export function registerModels(program: Command): void {
+  const models = program.command('models').description('the model registry: list, versions, alias, tag, show');
+
+  models
+    .command('list', { isDefault: true })
+    .description('list registered models with their latest version and aliases')
+    .option('--db <url>', DB_HELP)
+    .option('--json', 'print JSON')
+    .option('--csv', 'print CSV')
+    .action(async (opts: Opts) => {
+      await withSession(opts, async (session) => {
+        const rows = (await session.models.list()).map((m) => ({
+          ...m,
+          latest: m.latestVersion,
+          aliases: aliasList(m.aliases),
+          updated: m.updatedAt,
+        }));
+        printRows(rows, ['name', 'latest', 'versions', 'aliases', 'updated'], outputMode(opts));
+      });
+    });
+
+  models
+    .command('versions <name>')
+    .description('list the versions of a model with their run, metrics and aliases')
+    .option('--db <url>', DB_HELP)
+    .option('--json', 'print JSON')
+    .option('--csv', 'print CSV')
+    .action(async (name: string, opts: Opts) => {
+      await withSession(opts, async (session) => {
+        const rows = (await session.models.versions(name)).map((v) => ({
+          ...v,
+          aliases: v.aliases.join(' '),
+          metrics: opts.json
+            ? v.metrics
+            : Object.entries(v.metrics)
+                .map(([k, x]) => `${k}=${Number(x.toFixed(4))}`)
+                .join(' '),
+          run: v.runId,
+          created: v.createdAt,
+        }));
+        printRows(rows, ['version', 'algorithm', 'aliases', 'metrics', 'run', 'created'], outputMode(opts));
+      });
+    });
+
+  models
+    .command('alias <name> <alias> <version>')
+    .description('point an alias (champion, candidate, …) at a version, moving it from where it was')
+    .option('--db <url>', DB_HELP)
+    .option('--delete', 'remove the alias instead (give any version)')
+    .action(async (name: string, alias: string, version: string, opts: Opts & { delete?: boolean }) => {
+      await withSession(opts, async (session) => {
+        if (opts.delete) {
+          await session.models.deleteAlias(name, alias);
+          process.stdout.write(`removed alias ${name}@${alias}\n`);
+          return;
+        }
+        const v = await session.models.setAlias(name, alias, versionNumber(version));
+        process.stdout.write(`models:/${name}@${alias} → version ${v.version}\n`);
+      });
+    });
+
+  models
+    .command('tag <name> <version> <pairs...>')
+    .description('set tags (key=value) on a version; version "-" tags the model itself')
+    .option('--db <url>', DB_HELP)
+    .action(async (name: string, version: string, pairs: string[], opts: Opts) => {
+      await withSession(opts, async (session) => {
+        for (const pair of pairs) {
+          const eq = pair.indexOf('=');
+          if (eq <= 0) throw new LockstepError('E_INPUT', `tag "${pair}": expected key=value`);
+          await session.models.setTag(
+            name,
+            version === '-' ? null : versionNumber(version),
+            pair.slice(0, eq),
+            pair.slice(eq + 1),
+          );
+        }
+      });
+    });
+
+  models
+    .command('show <uri>')
+    .description('show a version by URI: models:/iris@champion, models:/iris/3, models:/iris')
+    .option('--db <url>', DB_HELP)
+    .action(async (uri: string, opts: Opts) => {
+      await withSession(opts, async (session) => {
+        process.stdout.write(`${JSON.stringify(await session.models.resolve(uri), null, 2)}\n`);
+      });
+    });
+}
