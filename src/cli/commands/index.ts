@@ -5,6 +5,7 @@ import { registerInit } from './init.ts';
 import { registerLock } from './lock.ts';
 import { registerModels } from './models.ts';
 import { registerRead } from './read.ts';
+import { registerRun } from './run.ts';
 import { registerUi } from './ui.ts';
 import { registerWorker } from './worker.ts';
 
@@ -15,6 +16,7 @@ export const commands: ((program: Command) => void)[] = [
   registerUi,
   registerWorker,
   registerInit,
+  registerRun,
   registerDatasets,
   registerModels,
   registerGc,

@@ -1,0 +1,209 @@
+import { basename, extname, resolve } from 'node:path';
+import { stringify } from 'yaml';
+import type { z } from 'zod';
+import { isLockstepError, LockstepError } from '../errors.ts';
+import type { ExecuteOptions, ExecuteSummary } from '../exec/types.ts';
+import { lock } from '../lock/lock.ts';
+import { toPlain } from '../lock/plain.ts';
+import { createSession } from '../session.ts';
+import { parseArgs } from './args.ts';
+import { type Entry, type Main, registry, TASK_ENV, type TaskEnv } from './context.ts';
+import { debugWanted } from './debug.ts';
+import { helpText } from './help.ts';
+import { type Plan, plan } from './plan.ts';
+import type { AnySchema } from './schema.ts';
+import { executeTask } from './task.ts';
+
+export interface CliOptions {
+  /** Arguments (default: `process.argv.slice(2)`). */
+  argv?: readonly string[];
+  /** The script's path (default: `process.argv[1]`): names the experiment and is what workers import. */
+  script?: string;
+  /** The config key holding the output directory (default: save_dir, saveDir, out_dir, outDir, output_dir or outputDir). */
+  outKey?: string;
+  /** A line for `--help`. */
+  description?: string;
+}
+
+/** How a `cli` invocation ended: 0 done, 1 a run failed, 2 bad input (nothing ran). */
+export interface CliResult {
+  code: 0 | 1 | 2;
+  message?: string;
+  plan?: Plan;
+  summary?: ExecuteSummary;
+  error?: unknown;
+}
+
+const write = (s: string) => process.stdout.write(s);
+
+/**
+ * Runs a script's entry point from the command line: parses and checks the
+ * arguments against the schema, then runs `main` once, or once per task of a
+ * sweep, tracking each as a run and locking its output directory. Returns
+ * what happened instead of ending the process (see {@link cli}).
+ */
+export async function runCli<S extends AnySchema>(
+  schema: S,
+  main: Main<z.output<S>>,
+  options: CliOptions = {},
+): Promise<CliResult> {
+  const script = resolve(options.script ?? process.argv[1] ?? 'script');
+  const scriptName = basename(script, extname(script));
+  let p: Plan;
+  let args: ReturnType<typeof parseArgs>;
+  try {
+    args = parseArgs(options.argv ?? process.argv.slice(2));
+    if (args.help) {
+      write(helpText(`lockstep run ${basename(script)}`, schema, options.description));
+      return { code: 0 };
+    }
+    p = plan(schema, args, options.outKey ? { outKey: options.outKey } : {});
+  } catch (e) {
+    if (isLockstepError(e) && e.code === 'E_INPUT') return { code: 2, message: e.message, error: e };
+    throw e;
+  }
+  const name = args.name ?? scriptName;
+  if (args.printConfig) {
+    const shown = p.tasks
+      ? { config: p.config, tasks: p.tasks.map((t) => ({ params: t.params, config: t.config })) }
+      : p.config;
+    write(stringify(toPlain(shown), { lineWidth: 0 }));
+    return { code: 0, plan: p };
+  }
+  if (args.dryRun) {
+    write(describePlan(name, p, args.jobs, args.slurm));
+    return { code: 0, plan: p };
+  }
+  const env: TaskEnv = {
+    script,
+    name,
+    db: args.db,
+    outKey: p.outKey,
+    base: toPlain(p.config) as Record<string, unknown>,
+    data: p.tracked.data,
+    prevs: p.tracked.prevs,
+    parent: null,
+    lock: !args.noLock,
+    debug: debugWanted(args.debug),
+  };
+  const session = await createSession(args.db);
+  try {
+    const exp = await session.createExperiment(name, { ifExists: 'load' });
+    const runs = p.tasks ? p.tasks.map((t) => exp.addRun(t.params)) : [exp.addRun({})];
+    if (p.tasks && p.outDir && env.lock) {
+      // The sweep's own lock: the tasks' locks point at it as their parent.
+      const grid = Object.fromEntries(
+        Object.keys(p.tasks[0]?.params ?? {}).map((k) => [k, p.tasks?.map((t) => t.params[k])]),
+      );
+      const sweep = await lock({
+        path: p.outDir,
+        config: { ...p.config, sweep: grid },
+        data: env.data,
+        prevs: env.prevs,
+        name,
+        store: session,
+      });
+      env.parent = sweep.file;
+    }
+    const entry: Entry = { schema, main: main as Main<never>, outKey: p.outKey };
+    const pooled = (args.jobs ?? 1) > 1 || args.slurm !== undefined;
+    const execOptions: ExecuteOptions = {
+      config: p.config,
+      rerun: !args.resume,
+      ...(args.jobs ? { jobs: args.jobs } : {}),
+      ...(args.slurm ? { backend: 'slurm' as const, slurm: args.slurm } : {}),
+    };
+    let summary: ExecuteSummary;
+    if (pooled) {
+      // Workers import the script again and find its entry; the plan travels in the environment.
+      process.env[TASK_ENV] = JSON.stringify(env);
+      try {
+        const { steps } = await import('../exec/steps.ts');
+        summary = await exp.execute(steps(new URL('./task.ts', import.meta.url).href, 'runTask'), execOptions);
+      } finally {
+        delete process.env[TASK_ENV];
+      }
+    } else {
+      summary = await exp.execute((run) => executeTask(entry, run, env), execOptions);
+    }
+    if (summary.failed === 0 && summary.notRun === 0) return { code: 0, plan: p, summary };
+    const failed = runs.filter((r) => r.status === 'failed');
+    const first = failed[0]?.error;
+    const message = p.tasks
+      ? `${summary.failed} of ${runs.length} tasks failed${first ? `; first: ${first.message}` : ''}`
+      : `${name} failed: ${first?.stack ?? first?.message ?? 'unknown error'}`;
+    return { code: 1, message, plan: p, summary };
+  } finally {
+    await session.close();
+  }
+}
+
+function describePlan(name: string, p: Plan, jobs: number | undefined, slurm: string | undefined): string {
+  const lines = [
+    `experiment: ${name}`,
+    `runs: ${p.tasks ? p.tasks.length : 1}${jobs ? ` (jobs: ${jobs})` : ''}${slurm ? ` on Slurm (${slurm})` : ''}`,
+  ];
+  if (p.outDir) lines.push(`output: ${p.outDir}`);
+  if (p.tracked.data.length) lines.push(`tracked data: ${p.tracked.data.join(', ')}`);
+  if (p.tracked.prevs.length) lines.push(`previous stages: ${p.tracked.prevs.join(', ')}`);
+  for (const t of p.tasks ?? [])
+    lines.push(`  task ${JSON.stringify(toPlain(t.params))}${t.outDir ? ` -> ${t.outDir}` : ''}`);
+  lines.push('(dry run: nothing was run or written)');
+  return `${lines.join('\n')}\n`;
+}
+
+/**
+ * Wraps a script's entry point: `lockstep run script.ts …` and
+ * `node script.js …` then accept `--config`, `--select`, `-o key=value`,
+ * `--sweep`, `--tasks/--task-to`, `--jobs`, `--slurm`, `--name`,
+ * `--print-config`, `--dry-run`, `--debug` and `--help` (generated from the
+ * schema). Bad input prints one message and sets exit code 2 before anything
+ * runs; a failed run sets exit code 1.
+ *
+ * @example
+ * ```ts
+ * import { cli } from 'lockstep';
+ * import { z } from 'zod';
+ *
+ * const Config = z.object({
+ *   lr: z.number().default(0.1).describe('learning rate'),
+ *   save_dir: z.string().default('results/train'),
+ * });
+ *
+ * cli(Config, async (cfg, { run }) => {
+ *   run.log('loss', 0.5, 1);
+ *   return { accuracy: 0.97 }; // stored as run fields
+ * });
+ * ```
+ */
+export async function cli<S extends AnySchema>(
+  schema: S,
+  main: Main<z.output<S>>,
+  options: CliOptions = {},
+): Promise<CliResult> {
+  const reg = registry();
+  if (reg.collecting) {
+    // Imported by a worker to find the entry point: record it, do not run.
+    reg.entry = { schema, main: main as Main<never>, outKey: options.outKey ?? null };
+    return { code: 0 };
+  }
+  let result: CliResult;
+  try {
+    result = await runCli(schema, main, options);
+  } catch (e) {
+    result = {
+      code: 1,
+      message: e instanceof LockstepError ? e.message : e instanceof Error ? (e.stack ?? e.message) : String(e),
+      error: e,
+    };
+  }
+  finish(result);
+  return result;
+}
+
+/** The one place a script wrapped by `cli` reports and sets its exit code (2: bad input, 1: failure). */
+function finish(result: CliResult): void {
+  if (result.code === 0) return;
+  process.stderr.write(`${result.message ?? 'failed'}\n`);
+  process.exitCode = result.code;
+}

@@ -1,0 +1,82 @@
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { parseDocument } from 'yaml';
+import { LockstepError } from '../errors.ts';
+
+/** Reads a YAML (or JSON) config file; a missing file or malformed YAML names the file, line and column. */
+export function readYamlFile(path: string, flag: string): unknown {
+  if (!existsSync(path) || !statSync(path).isFile()) {
+    throw new LockstepError('E_INPUT', `${flag}: no such file ${path}`, { details: { path } });
+  }
+  const doc = parseDocument(readFileSync(path, 'utf8'), { prettyErrors: true });
+  const err = doc.errors[0];
+  if (err) {
+    const at = err.linePos?.[0];
+    throw new LockstepError(
+      'E_INPUT',
+      `${flag}: malformed YAML in ${path}${at ? ` at line ${at.line}, column ${at.col}` : ''}: ${err.message.split('\n')[0]}`,
+      { details: { path, line: at?.line, column: at?.col } },
+    );
+  }
+  return doc.toJS();
+}
+
+/** A config file's content: an object (empty when the file is empty), or the `--select`ed section of it. */
+export function loadConfigFile(path: string, select?: string): Record<string, unknown> {
+  let value = readYamlFile(path, '--config');
+  if (value === null || value === undefined) value = {};
+  if (typeof value !== 'object' || Array.isArray(value)) {
+    throw new LockstepError(
+      'E_INPUT',
+      `--config: ${path} must hold a mapping of keys to values, not a ${Array.isArray(value) ? 'list' : typeof value}`,
+    );
+  }
+  if (select === undefined) return value as Record<string, unknown>;
+  let cur: unknown = value;
+  for (const part of select.split('.')) {
+    if (cur === null || typeof cur !== 'object' || !Object.hasOwn(cur, part)) {
+      const keys = cur && typeof cur === 'object' ? Object.keys(cur) : [];
+      throw new LockstepError(
+        'E_INPUT',
+        `--select: ${path} has no section "${select}" (sections: ${keys.join(', ') || 'none'})`,
+        { details: { select } },
+      );
+    }
+    cur = (cur as Record<string, unknown>)[part];
+  }
+  if (cur === null || typeof cur !== 'object' || Array.isArray(cur)) {
+    throw new LockstepError('E_INPUT', `--select: section "${select}" of ${path} is not a mapping`);
+  }
+  return cur as Record<string, unknown>;
+}
+
+/** Deep-merges `b` into `a` (objects merge, everything else replaces); returns a new object. */
+export function merge(a: Record<string, unknown>, b: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...a };
+  for (const [k, v] of Object.entries(b)) {
+    const old = out[k];
+    out[k] = isPlain(old) && isPlain(v) ? merge(old as Record<string, unknown>, v as Record<string, unknown>) : v;
+  }
+  return out;
+}
+
+function isPlain(v: unknown): boolean {
+  return v !== null && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Date);
+}
+
+/** Sets a dotted key in a nested object, creating objects on the way. */
+export function setPath(obj: Record<string, unknown>, path: string, value: unknown): void {
+  const parts = path.split('.');
+  let cur = obj;
+  for (const p of parts.slice(0, -1)) {
+    if (!isPlain(cur[p])) cur[p] = {};
+    cur = cur[p] as Record<string, unknown>;
+  }
+  cur[parts[parts.length - 1] as string] = value;
+}
+
+/** Turns `{ 'a.b': 1 }` into `{ a: { b: 1 } }`. */
+export function unflatten(flat: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(flat)) setPath(out, k, v);
+  return out;
+}

@@ -1,0 +1,76 @@
+import { pathToFileURL } from 'node:url';
+import type { Run } from '../core/run.ts';
+import { LockstepError } from '../errors.ts';
+import { loadModule } from '../exec/steps.ts';
+import { lock } from '../lock/lock.ts';
+import { type Entry, registry, TASK_ENV, type TaskEnv } from './context.ts';
+import { captureLocals, formatLocals, localsOf } from './debug.ts';
+import { taskConfig } from './plan.ts';
+
+/**
+ * Runs `main` for one run: its config, then main (capturing the failing
+ * frame's locals when debugging), its returned values as fields, then its
+ * run.lock. The same function serves inline runs and workers.
+ */
+export async function executeTask(entry: Entry, run: Run, env: TaskEnv): Promise<void> {
+  const task = taskConfig(entry.schema, run.config, run.params, env.outKey);
+  const data = [...env.data];
+  const prevs = [...env.prevs];
+  const ctx = {
+    run,
+    name: env.name,
+    outDir: task.outDir,
+    params: run.params,
+    track: (p: string) => void data.push(p),
+    stage: (d: string) => void prevs.push(d),
+  };
+  const call = () => Promise.resolve((entry.main as (c: unknown, x: typeof ctx) => unknown)(task.config, ctx));
+  let result: unknown;
+  try {
+    result = env.debug ? await captureLocals(call) : await call();
+  } catch (e) {
+    const frames = localsOf(e);
+    if (frames?.length) {
+      process.stderr.write(`\nlockstep debug: ${(e as Error)?.message ?? String(e)}\n${formatLocals(frames)}\n`);
+      const text = frames.map((f) => `${f.function}: ${Object.keys(f.locals).join(', ')}`).join('; ');
+      run.fields.debug_locals = text;
+    }
+    throw e;
+  }
+  if (result !== null && typeof result === 'object' && !Array.isArray(result)) Object.assign(run.fields, result);
+  if (env.lock && task.outDir) {
+    const out = await lock({
+      path: task.outDir,
+      config: task.config,
+      data,
+      prevs,
+      name: Object.keys(run.params).length
+        ? `${env.name} ${Object.entries(run.params)
+            .map(([k, v]) => `${k}=${String(v)}`)
+            .join(' ')}`
+        : env.name,
+      ...(env.parent ? { parent: env.parent } : {}),
+      ...(env.db ? { store: env.db } : {}),
+    });
+    run.fields.lock_id = out.lock.id;
+    run.fields.lock_path = out.file;
+  }
+}
+
+/** The step a worker, a child process or a Slurm task runs: imports the script to find its entry, then runs it. */
+export async function runTask(run: Run): Promise<void> {
+  const raw = process.env[TASK_ENV];
+  if (!raw) throw new LockstepError('E_RUN', `runTask: ${TASK_ENV} is not set; this step only runs under cli()`);
+  const env = JSON.parse(raw) as TaskEnv;
+  const reg = registry();
+  if (!reg.entry) {
+    reg.collecting = true;
+    try {
+      await loadModule(pathToFileURL(env.script).href);
+    } finally {
+      reg.collecting = false;
+    }
+  }
+  if (!reg.entry) throw new LockstepError('E_RUN', `${env.script} did not call cli(schema, main) when imported`);
+  await executeTask(reg.entry, run, env);
+}
