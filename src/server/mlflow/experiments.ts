@@ -1,0 +1,173 @@
+import { z } from 'zod';
+import { isLockstepError } from '../../errors.ts';
+import { evaluate, parseFilter } from '../../search/index.ts';
+import { quoteId } from '../../store/driver.ts';
+import { experimentTable } from '../../store/names.ts';
+import type { ExperimentRecord, Store } from '../../store/store.ts';
+import type { ServerContext, Typed } from '../context.ts';
+import { HttpError } from '../errors.ts';
+import { experimentMessage } from './convert.ts';
+import { DEFAULT_ID, experimentById, invalid, mlflowState, saveMlflowState } from './ids.ts';
+import { decodeToken, encodeToken, parseOrderBy } from './paging.ts';
+import { Int64, Key, MAX_TAG_VALUE, Tag, ViewType } from './schemas.ts';
+
+const ExperimentId = z.object({ experiment_id: z.string().min(1) });
+
+/** A filter or order-by error in MLflow's words. */
+function badFilter(e: unknown): never {
+  if (isLockstepError(e, 'E_INPUT')) throw invalid(e.message);
+  throw e;
+}
+
+async function rename(store: Store, exp: ExperimentRecord, newName: string): Promise<void> {
+  const table = experimentTable(newName);
+  await store.driver.transaction(async (tx) => {
+    const clash = await tx.all('SELECT name FROM experiments WHERE name = ? OR LOWER(table_name) = LOWER(?)', [
+      newName,
+      table,
+    ]);
+    if (clash.length)
+      throw new HttpError(400, 'E_CONFLICT', `Experiment '${newName}' already exists.`, {
+        mlflowCode: 'RESOURCE_ALREADY_EXISTS',
+      });
+    await tx.exec(`ALTER TABLE ${quoteId(exp.tableName)} RENAME TO ${quoteId(table)}`);
+    // the index keeps its old name otherwise, which a future experiment of that name would collide with
+    await tx.exec(`DROP INDEX IF EXISTS ${quoteId(`${exp.tableName}_params_key`)}`);
+    await tx.exec(`CREATE INDEX ${quoteId(`${table}_params_key`)} ON ${quoteId(table)} (params_key)`);
+    await tx.run('UPDATE experiments SET name = ?, table_name = ? WHERE id = ?', [newName, table, exp.id]);
+  });
+}
+
+export function registerMlflowExperiments(app: Typed, { store }: ServerContext): void {
+  app.post(
+    '/experiments/create',
+    {
+      schema: {
+        tags: ['mlflow'],
+        body: z.object({
+          name: z.string().min(1).max(200),
+          artifact_location: z.string().max(2000).optional(),
+          tags: z.array(Tag).max(100).optional(),
+        }),
+      },
+    },
+    async (req) => {
+      const { name, artifact_location, tags } = req.body;
+      if (await store.getExperiment(name))
+        throw new HttpError(400, 'E_CONFLICT', `Experiment '${name}' already exists.`, {
+          mlflowCode: 'RESOURCE_ALREADY_EXISTS',
+        });
+      const exp = await store.createExperiment(name, null);
+      const state = mlflowState(exp);
+      if (artifact_location) state.artifactLocation = artifact_location;
+      for (const t of tags ?? []) state.tags[t.key] = t.value;
+      await saveMlflowState(store, exp, state);
+      return { experiment_id: exp.id };
+    },
+  );
+
+  app.get('/experiments/get', { schema: { tags: ['mlflow'], querystring: ExperimentId } }, async (req) => ({
+    experiment: experimentMessage(await experimentById(store, req.query.experiment_id)),
+  }));
+
+  app.get(
+    '/experiments/get-by-name',
+    { schema: { tags: ['mlflow'], querystring: z.object({ experiment_name: z.string().min(1) }) } },
+    async (req) => {
+      const name = req.query.experiment_name;
+      const exp = name === 'Default' ? await experimentById(store, DEFAULT_ID) : await store.getExperiment(name);
+      if (!exp)
+        throw new HttpError(404, 'E_NOT_FOUND', `Could not find experiment with name '${name}'`, {
+          mlflowCode: 'RESOURCE_DOES_NOT_EXIST',
+        });
+      return { experiment: experimentMessage(exp) };
+    },
+  );
+
+  const SearchBody = z.object({
+    max_results: Int64.optional(),
+    page_token: z.string().optional(),
+    filter: z.string().max(10_000).optional(),
+    order_by: z.union([z.array(z.string()), z.string()]).optional(),
+    view_type: ViewType.optional(),
+  });
+  const search = async (q: z.infer<typeof SearchBody>) => {
+    const max = q.max_results ?? 1000;
+    if (max < 1 || max > 50_000) throw invalid(`max_results must be between 1 and 50000, got ${max}`);
+    const view = q.view_type ?? 'ACTIVE_ONLY';
+    let expr: ReturnType<typeof parseFilter> = null;
+    try {
+      expr = q.filter ? parseFilter(q.filter) : null;
+    } catch (e) {
+      badFilter(e);
+    }
+    await experimentById(store, DEFAULT_ID); // MLflow always has its default experiment
+    const all = (await store.listExperiments()).map(experimentMessage).filter((m) => {
+      if (view !== 'ALL' && (m.lifecycle_stage === 'deleted') !== (view === 'DELETED_ONLY')) return false;
+      if (!expr) return true;
+      return evaluate(expr, ({ scope, key }) => {
+        const s = scope.toLowerCase();
+        if (s === 'tags' || s === 'tag') return m.tags.find((t) => t.key === key)?.value;
+        if (s !== 'column' && s !== 'attributes' && s !== 'attribute') return undefined;
+        return (m as Record<string, unknown>)[key === 'id' ? 'experiment_id' : key] as string | number | undefined;
+      });
+    });
+    const orders = (typeof q.order_by === 'string' ? [q.order_by] : (q.order_by ?? [])).map(parseOrderBy);
+    if (orders.length === 0) orders.push({ name: 'creation_time', order: 'desc' });
+    all.sort((a, b) => {
+      for (const { name, order } of orders) {
+        const key = name.replace(/^attributes?\./, '') as keyof typeof a;
+        const x = a[key] as string | number;
+        const y = b[key] as string | number;
+        if (x !== y) return (x < y ? -1 : 1) * (order === 'desc' ? -1 : 1);
+      }
+      return a.experiment_id < b.experiment_id ? -1 : 1;
+    });
+    const offset = decodeToken(q.page_token);
+    const page = all.slice(offset, offset + max);
+    return { experiments: page, ...(offset + max < all.length ? { next_page_token: encodeToken(offset + max) } : {}) };
+  };
+  app.post(
+    '/experiments/search',
+    { config: { access: 'read' }, schema: { tags: ['mlflow'], body: SearchBody } },
+    async (req) => search(req.body),
+  );
+  app.get('/experiments/search', { schema: { tags: ['mlflow'], querystring: SearchBody } }, async (req) =>
+    search(req.query),
+  );
+
+  app.post(
+    '/experiments/update',
+    { schema: { tags: ['mlflow'], body: ExperimentId.extend({ new_name: z.string().min(1).max(200).optional() }) } },
+    async (req) => {
+      const exp = await experimentById(store, req.body.experiment_id);
+      if (req.body.new_name && req.body.new_name !== exp.name) await rename(store, exp, req.body.new_name);
+      return {};
+    },
+  );
+
+  const setStage = async (id: string, stage: 'active' | 'deleted') => {
+    const exp = await experimentById(store, id);
+    if (stage === 'deleted' && id === DEFAULT_ID) throw invalid("Cannot delete the default experiment '0'.");
+    await saveMlflowState(store, exp, { ...mlflowState(exp), lifecycleStage: stage });
+    return {};
+  };
+  app.post('/experiments/delete', { schema: { tags: ['mlflow'], body: ExperimentId } }, async (req) =>
+    setStage(req.body.experiment_id, 'deleted'),
+  );
+  app.post('/experiments/restore', { schema: { tags: ['mlflow'], body: ExperimentId } }, async (req) =>
+    setStage(req.body.experiment_id, 'active'),
+  );
+
+  app.post(
+    '/experiments/set-experiment-tag',
+    { schema: { tags: ['mlflow'], body: ExperimentId.extend({ key: Key, value: z.string().max(MAX_TAG_VALUE) }) } },
+    async (req) => {
+      const exp = await experimentById(store, req.body.experiment_id);
+      const state = mlflowState(exp);
+      state.tags[req.body.key] = req.body.value;
+      await saveMlflowState(store, exp, state);
+      return {};
+    },
+  );
+}
