@@ -24,7 +24,7 @@ export class Recorder {
     store: Store,
     exp: ExperimentRecord,
     private readonly batchSize = 1000,
-    private readonly flushMs = 250,
+    private readonly flushMs = 50,
     write?: WriteBatch,
   ) {
     this.write = write ?? ((runs) => store.writeRuns(exp, runs));
