@@ -67,7 +67,7 @@ export function registerMlflowExperiments(app: Typed, { store }: ServerContext):
   );
 
   app.get('/experiments/get', { schema: { tags: ['mlflow'], querystring: ExperimentId } }, async (req) => ({
-    experiment: experimentMessage(await experimentById(store, req.query.experiment_id)),
+    experiment: experimentMessage(await experimentById(store, req.query.experiment_id, 'read')),
   }));
 
   app.get(
@@ -75,7 +75,8 @@ export function registerMlflowExperiments(app: Typed, { store }: ServerContext):
     { schema: { tags: ['mlflow'], querystring: z.object({ experiment_name: z.string().min(1) }) } },
     async (req) => {
       const name = req.query.experiment_name;
-      const exp = name === 'Default' ? await experimentById(store, DEFAULT_ID) : await store.getExperiment(name);
+      const exp =
+        name === 'Default' ? await experimentById(store, DEFAULT_ID, 'read') : await store.getExperiment(name);
       if (!exp)
         throw new HttpError(404, 'E_NOT_FOUND', `Could not find experiment with name '${name}'`, {
           mlflowCode: 'RESOURCE_DOES_NOT_EXIST',
@@ -101,8 +102,12 @@ export function registerMlflowExperiments(app: Typed, { store }: ServerContext):
     } catch (e) {
       badFilter(e);
     }
-    await experimentById(store, DEFAULT_ID); // MLflow always has its default experiment
-    const all = (await store.listExperiments()).map(experimentMessage).filter((m) => {
+    const stored = await store.listExperiments();
+    // MLflow always has its default experiment, even before anything is logged to it
+    const records = stored.some((e) => e.name === 'Default')
+      ? stored
+      : [await experimentById(store, DEFAULT_ID, 'read'), ...stored];
+    const all = records.map(experimentMessage).filter((m) => {
       if (view !== 'ALL' && (m.lifecycle_stage === 'deleted') !== (view === 'DELETED_ONLY')) return false;
       if (!expr) return true;
       return evaluate(expr, ({ scope, key }) => {

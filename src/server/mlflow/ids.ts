@@ -49,10 +49,20 @@ export function invalid(message: string): HttpError {
   return new HttpError(400, 'E_INPUT', message, { mlflowCode: 'INVALID_PARAMETER_VALUE' });
 }
 
-export async function experimentById(store: Store, id: string): Promise<ExperimentRecord> {
+/**
+ * The experiment of an MLflow id. MLflow's default experiment is created on
+ * the first write to it; a read before that sees an empty, unsaved one (a
+ * read-only token must not create anything).
+ */
+export async function experimentById(
+  store: Store,
+  id: string,
+  mode: 'read' | 'write' = 'write',
+): Promise<ExperimentRecord> {
   if (id === DEFAULT_ID) {
     const found = await store.getExperiment(DEFAULT_NAME);
     if (found) return found;
+    if (mode === 'read') return virtualDefault();
     try {
       return await store.createExperiment(DEFAULT_NAME, 'MLflow default experiment');
     } catch (e) {
@@ -65,6 +75,25 @@ export async function experimentById(store: Store, id: string): Promise<Experime
   const name = rows[0]?.name;
   if (!name) throw notFound(`No Experiment with id=${id} exists`);
   return store.requireExperiment(name);
+}
+
+function virtualDefault(): ExperimentRecord {
+  const epoch = new Date(0);
+  return {
+    id: '',
+    name: DEFAULT_NAME,
+    tableName: '',
+    description: null,
+    createdAt: epoch,
+    updatedAt: epoch,
+    fields: {},
+    meta: { tool: '', codec: 0, columns: {} },
+  };
+}
+
+/** True for the default experiment before anything was written to it. */
+export function isVirtual(exp: ExperimentRecord): boolean {
+  return exp.id === '';
 }
 
 /**

@@ -13,6 +13,7 @@ import {
   DELETED_TAG,
   experimentById,
   invalid,
+  isVirtual,
   RUN_NAME_TAG,
   type RunLocator,
   toLockstepStatus,
@@ -150,7 +151,8 @@ export function registerMlflowRuns(app: Typed, { store }: ServerContext, runs: R
     const out = [];
     let total = 0;
     for (const id of ids) {
-      const exp = await experimentById(store, id);
+      const exp = await experimentById(store, id, 'read');
+      if (isVirtual(exp)) continue;
       try {
         const want = Math.max(0, max - out.length);
         const res = await queryRuns(store, exp, {
