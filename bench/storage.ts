@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { createSession } from '../src/index.ts';
-import { median, ms, printTable } from './table.ts';
 import type { Suite } from './suites.ts';
+import { median, ms, printTable } from './table.ts';
 
 const REPS = Number(process.env.BENCH_REPS ?? 10);
 const PG_URL = process.env.LOCKSTEP_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -24,7 +24,9 @@ interface Case {
 const cases: Case[] = [
   ...[0, 1, 2, 3, 4, 5].map((k) => ({ name: `1 run × list of 10^${k} floats`, runs: 1, values: 10 ** k })),
   ...[0, 1, 2, 3, 4].map((k) => ({ name: `10^${k} runs × 1 float`, runs: 10 ** k, values: 1 })),
-  ...[500, 1000].flatMap((runs) => [500, 1000].map((values) => ({ name: `${runs} runs × ${values} floats`, runs, values }))),
+  ...[500, 1000].flatMap((runs) =>
+    [500, 1000].map((values) => ({ name: `${runs} runs × ${values} floats`, runs, values })),
+  ),
 ];
 
 function payload(c: Case): unknown {
@@ -147,12 +149,21 @@ export const storage: Suite = {
         rows.push([c.name, ms(a), ms(b), `${(a / b).toFixed(2)}×`, a / b <= 1.5 ? 'yes' : 'NO', pgTime]);
       }
       const [a, b] = await loadCase(dir);
-      rows.push(['load 10^4 runs into memory', ms(a), ms(b), `${(a / b).toFixed(2)}×`, a / b <= 1.5 ? 'yes' : 'NO', '']);
+      rows.push([
+        'load 10^4 runs into memory',
+        ms(a),
+        ms(b),
+        `${(a / b).toFixed(2)}×`,
+        a / b <= 1.5 ? 'yes' : 'NO',
+        '',
+      ]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
     printTable(['case', 'lockstep SQLite', 'raw better-sqlite3', 'ratio', '≤ 1.5×', 'lockstep PostgreSQL'], rows);
     if (!withPg) console.log('(PostgreSQL unreachable: no PostgreSQL figures)');
-    console.log('For scale, MLtraq on a machine like this: 358 ms (10^4 runs × 1), 644 ms (1000 × 1000), 1326 ms (load 10^4).');
+    console.log(
+      'For scale, MLtraq on a machine like this: 358 ms (10^4 runs × 1), 644 ms (1000 × 1000), 1326 ms (load 10^4).',
+    );
   },
 };
