@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Run } from '../../core/run.ts';
 import { LockstepError } from '../../errors.ts';
 import type { Driver } from '../../store/driver.ts';
@@ -49,9 +50,10 @@ export async function enqueue(
     });
   }
   const { config: _, ...rest } = spec;
+  const specId = randomUUID();
   await driver.transaction(async (tx) => {
-    await tx.run(`DELETE FROM ${SPECS} WHERE experiment_id = ?`, [exp.id]);
-    await tx.run(`INSERT INTO ${SPECS} (experiment_id, spec, config, updated_at) VALUES (?, ?, ?, ?)`, [
+    await tx.run(`INSERT INTO ${SPECS} (spec_id, experiment_id, spec, config, updated_at) VALUES (?, ?, ?, ?, ?)`, [
+      specId,
       exp.id,
       JSON.stringify(rest),
       config,
@@ -60,23 +62,38 @@ export async function enqueue(
     await tx.run(`DELETE FROM ${QUEUE} WHERE experiment_id = ? AND state <> 'claimed'`, [exp.id]);
     await tx.insert({
       table: QUEUE,
-      columns: ['experiment_id', 'run_id', 'seq', 'state', 'worker', 'lease_until', 'attempts', 'max_attempts'],
-      rows: runs.map((r, i) => [exp.id, r.id, i, 'pending', null, null, 0, spec.retries + EXTRA_CLAIMS]),
+      columns: [
+        'experiment_id',
+        'run_id',
+        'spec_id',
+        'seq',
+        'state',
+        'worker',
+        'lease_until',
+        'attempts',
+        'max_attempts',
+      ],
+      rows: runs.map((r, i) => [exp.id, r.id, specId, i, 'pending', null, null, 0, spec.retries + EXTRA_CLAIMS]),
       conflict: ['experiment_id', 'run_id'],
     });
+    await tx.run(
+      `DELETE FROM ${SPECS} WHERE experiment_id = ? AND spec_id NOT IN (SELECT spec_id FROM ${QUEUE} WHERE experiment_id = ?)`,
+      [exp.id, exp.id],
+    );
   });
 }
 
-export async function readSpec(driver: Driver, experimentId: string): Promise<QueueSpec> {
-  const [row] = await driver.all(`SELECT spec, config FROM ${SPECS} WHERE experiment_id = ?`, [experimentId]);
-  if (!row) throw new LockstepError('E_NOT_FOUND', `no queued execution for experiment ${experimentId}`);
+export async function readSpec(driver: Driver, specId: string): Promise<QueueSpec> {
+  const [row] = await driver.all(`SELECT spec, config FROM ${SPECS} WHERE spec_id = ?`, [specId]);
+  if (!row) throw new LockstepError('E_NOT_FOUND', `the queued execution ${specId} is gone (the queue was reset)`);
   const spec = JSON.parse(row.spec as string) as Omit<QueueSpec, 'config'>;
   return { ...spec, config: driver.dialect.fromColumn('binary', row.config) as Record<string, unknown> };
 }
 
 export interface Claim {
   experimentId: string;
-  runIds: string[];
+  /** Claimed run ids by the spec (submission) they belong to. */
+  bySpec: Map<string, string[]>;
   attempts: Map<string, number>;
 }
 
@@ -102,21 +119,23 @@ export async function claim(
     if (!row) return null;
     exp = row.experiment_id;
   }
-  const rows = await driver.all<{ run_id: string; attempts: number }>(
+  const rows = await driver.all<{ run_id: string; spec_id: string; attempts: number }>(
     `UPDATE ${QUEUE} SET state = 'claimed', worker = ?, lease_until = ?, attempts = attempts + 1
      WHERE experiment_id = ? AND run_id IN (
        SELECT run_id FROM ${QUEUE}
        WHERE experiment_id = ? AND (state = 'pending' OR (state = 'claimed' AND lease_until < ? AND attempts < max_attempts))
        ORDER BY seq LIMIT ?${SKIP_LOCKED[driver.dialect.name]}
-     ) RETURNING run_id, attempts`,
+     ) RETURNING run_id, spec_id, attempts`,
     [worker, now + leaseMs, exp, exp, now, n],
   );
   if (rows.length === 0) return null;
-  return {
-    experimentId: exp,
-    runIds: rows.map((r) => r.run_id),
-    attempts: new Map(rows.map((r) => [r.run_id, Number(r.attempts)])),
-  };
+  const bySpec = new Map<string, string[]>();
+  for (const r of rows) {
+    const ids = bySpec.get(r.spec_id);
+    if (ids) ids.push(r.run_id);
+    else bySpec.set(r.spec_id, [r.run_id]);
+  }
+  return { experimentId: exp, bySpec, attempts: new Map(rows.map((r) => [r.run_id, Number(r.attempts)])) };
 }
 
 /** Extends the lease of every run this worker holds; returns how many it still holds. */

@@ -3,7 +3,9 @@ import type { Driver } from '../../store/driver.ts';
 /**
  * The run queue shared by `lockstep worker` processes and Slurm array tasks:
  * one row per run to execute (its claim, lease and attempts), and one spec per
- * experiment (the steps as module references, the config, the options).
+ * submission (the steps as module references, the config, the options). A
+ * queue row names its spec, so a worker still alive from an earlier
+ * submission executes new runs with the new steps and config, never its own.
  * Plain SQL written once; the only dialect difference is the row-locking
  * clause below.
  */
@@ -25,6 +27,7 @@ export async function ensureQueueTables(driver: Driver): Promise<void> {
     await driver.exec(`CREATE TABLE IF NOT EXISTS ${QUEUE} (
       experiment_id TEXT NOT NULL,
       run_id TEXT NOT NULL,
+      spec_id TEXT NOT NULL,
       seq ${big} NOT NULL,
       state TEXT NOT NULL,
       worker TEXT,
@@ -35,7 +38,8 @@ export async function ensureQueueTables(driver: Driver): Promise<void> {
     )`);
     await driver.exec(`CREATE INDEX IF NOT EXISTS ${QUEUE}_state ON ${QUEUE} (experiment_id, state, seq)`);
     await driver.exec(`CREATE TABLE IF NOT EXISTS ${SPECS} (
-      experiment_id TEXT PRIMARY KEY,
+      spec_id TEXT PRIMARY KEY,
+      experiment_id TEXT NOT NULL,
       spec TEXT NOT NULL,
       config ${driver.dialect.columnType('binary')} NOT NULL,
       updated_at ${big} NOT NULL

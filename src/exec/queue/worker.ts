@@ -35,6 +35,7 @@ export interface WorkerReport {
 }
 
 interface Target {
+  specId: string;
   record: ExperimentRecord;
   pool: RunPool;
 }
@@ -74,20 +75,22 @@ export async function runWorker(store: Store, o: WorkerOptions = {}): Promise<Wo
         await sleep(pollMs, o.signal);
         continue;
       }
-      const target = await targetFor(store, got.experimentId, targets, jobs);
-      const runs = (await store.readRuns(target.record, { runIds: got.runIds })).map((r) => Run.fromRecord(r));
-      log(`lockstep worker ${id}: ${runs.length} run(s) of ${target.record.name}`);
-      const recorder = new Recorder(store, target.record, 1000, 100, (batch) =>
-        writeOwned(store, target.record, id, batch),
-      );
-      recorder.startTimer();
-      await target.pool.execute(runs, (run) => {
-        report.executed++;
-        if (run.status === 'done') report.done++;
-        else report.failed++;
-        return recorder.add(run);
-      });
-      await recorder.close();
+      for (const [specId, runIds] of got.bySpec) {
+        const target = await targetFor(store, got.experimentId, specId, targets, jobs);
+        const runs = (await store.readRuns(target.record, { runIds })).map((r) => Run.fromRecord(r));
+        log(`lockstep worker ${id}: ${runs.length} run(s) of ${target.record.name}`);
+        const recorder = new Recorder(store, target.record, 1000, 100, (batch) =>
+          writeOwned(store, target.record, id, batch),
+        );
+        recorder.startTimer();
+        await target.pool.execute(runs, (run) => {
+          report.executed++;
+          if (run.status === 'done') report.done++;
+          else report.failed++;
+          return recorder.add(run);
+        });
+        await recorder.close();
+      }
     }
   } finally {
     clearInterval(beat);
@@ -99,14 +102,26 @@ export async function runWorker(store: Store, o: WorkerOptions = {}): Promise<Wo
   return report;
 }
 
-async function targetFor(store: Store, experimentId: string, targets: Map<string, Target>, jobs: number) {
+/** The experiment and a started pool for a spec; a new spec of the same experiment replaces the old pool. */
+async function targetFor(
+  store: Store,
+  experimentId: string,
+  specId: string,
+  targets: Map<string, Target>,
+  jobs: number,
+): Promise<Target> {
   let t = targets.get(experimentId);
+  if (t && t.specId !== specId) {
+    await t.pool.close();
+    targets.delete(experimentId);
+    t = undefined;
+  }
   if (!t) {
     const [row] = await store.driver.all<{ name: string }>('SELECT name FROM experiments WHERE id = ?', [experimentId]);
     if (!row)
       throw new LockstepError('E_NOT_FOUND', `queued runs belong to experiment ${experimentId}, which was deleted`);
     const record = await store.requireExperiment(row.name);
-    const spec = await readSpec(store.driver, experimentId);
+    const spec = await readSpec(store.driver, specId);
     const pool = await RunPool.start({
       jobs,
       isolate: spec.isolate ?? 'threads',
@@ -117,7 +132,7 @@ async function targetFor(store: Store, experimentId: string, targets: Map<string
       timeoutMs: spec.timeoutMs,
       attempts: new Map(),
     });
-    t = { record, pool };
+    t = { specId, record, pool };
     targets.set(experimentId, t);
   }
   return t;
