@@ -9,6 +9,7 @@ import { createSession } from '../session.ts';
 import { parseArgs } from './args.ts';
 import { type Entry, type Main, registry, TASK_ENV, type TaskEnv } from './context.ts';
 import { debugWanted } from './debug.ts';
+import { flattenConfig } from './file.ts';
 import { helpText } from './help.ts';
 import { type Plan, plan } from './plan.ts';
 import type { AnySchema } from './schema.ts';
@@ -79,17 +80,21 @@ export async function runCli<S extends AnySchema>(
     name,
     db: args.db,
     outKey: p.outKey,
-    base: toPlain(p.config) as Record<string, unknown>,
     data: p.tracked.data,
     prevs: p.tracked.prevs,
     parent: null,
+    swept: Object.keys(p.tasks?.[0]?.params ?? {}),
     lock: !args.noLock,
     debug: debugWanted(args.debug),
   };
   const session = await createSession(args.db);
   try {
     const exp = await session.createExperiment(name, { ifExists: 'load' });
-    const runs = p.tasks ? p.tasks.map((t) => exp.addRun(t.params)) : [exp.addRun({})];
+    // A run's params are its whole resolved config, flattened: the same config is the same (logical) run.
+    const runs = (p.tasks ?? [{ config: p.config }]).map((t) => exp.addRun(flattenConfig(t.config)));
+    // Only this invocation's runs execute: the experiment's other stored runs are left as they are.
+    const mine = new Set(runs.map((r) => r.id));
+    exp.runs.remove(new Set(exp.runs.map((r) => r.id).filter((id) => !mine.has(id))));
     if (p.tasks && p.outDir && env.lock) {
       // The sweep's own lock: the tasks' locks point at it as their parent.
       const grid = Object.fromEntries(
@@ -108,7 +113,6 @@ export async function runCli<S extends AnySchema>(
     const entry: Entry = { schema, main: main as Main<never>, outKey: p.outKey };
     const pooled = (args.jobs ?? 1) > 1 || args.slurm !== undefined;
     const execOptions: ExecuteOptions = {
-      config: p.config,
       rerun: !args.resume,
       ...(args.jobs ? { jobs: args.jobs } : {}),
       ...(args.slurm ? { backend: 'slurm' as const, slurm: args.slurm } : {}),

@@ -33,10 +33,11 @@ export interface TaskEnv {
   name: string;
   db: string | undefined;
   outKey: string | null;
-  base: Record<string, unknown>;
   data: string[];
   prevs: string[];
   parent: string | null;
+  /** The keys a sweep varies (what names its tasks). */
+  swept: string[];
   lock: boolean;
   debug: boolean;
 }

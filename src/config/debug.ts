@@ -169,7 +169,7 @@ export function formatLocals(frames: readonly FrameLocals[]): string {
       const head = `${i === 0 ? 'failing frame' : 'called from'} ${f.function} (${f.file}:${f.line})`;
       const body = Object.entries(f.locals).map(
         ([k, v]) =>
-          `    ${k} = ${inspect(v, { depth: 2, breakLength: 100, maxArrayLength: 20, maxStringLength: 200 })}`,
+          `    ${k} = ${inspect(v, { depth: 2, breakLength: Number.POSITIVE_INFINITY, maxArrayLength: 20, maxStringLength: 200 })}`,
       );
       return [head, ...(body.length ? body : ['    (no locals)'])].join('\n');
     })

@@ -80,3 +80,13 @@ export function unflatten(flat: Record<string, unknown>): Record<string, unknown
   for (const [k, v] of Object.entries(flat)) setPath(out, k, v);
   return out;
 }
+
+/** Turns `{ a: { b: 1 } }` into `{ 'a.b': 1 }` (lists and empty objects stay values): a config as run params. */
+export function flattenConfig(obj: Record<string, unknown>, prefix = '', out: Record<string, unknown> = {}) {
+  for (const [k, v] of Object.entries(obj)) {
+    const key = prefix ? `${prefix}.${k}` : k;
+    if (isPlain(v) && Object.keys(v as object).length) flattenConfig(v as Record<string, unknown>, key, out);
+    else if (v !== undefined) out[key] = v;
+  }
+  return out;
+}

@@ -5,7 +5,8 @@ import { loadModule } from '../exec/steps.ts';
 import { lock } from '../lock/lock.ts';
 import { type Entry, registry, TASK_ENV, type TaskEnv } from './context.ts';
 import { captureLocals, formatLocals, localsOf } from './debug.ts';
-import { taskConfig } from './plan.ts';
+import { unflatten } from './file.ts';
+import { validate } from './plan.ts';
 
 /**
  * Runs `main` for one run: its config, then main (capturing the failing
@@ -13,18 +14,20 @@ import { taskConfig } from './plan.ts';
  * run.lock. The same function serves inline runs and workers.
  */
 export async function executeTask(entry: Entry, run: Run, env: TaskEnv): Promise<void> {
-  const task = taskConfig(entry.schema, run.config, run.params, env.outKey);
+  const config = validate(entry.schema, unflatten(run.params), `run ${run.id}`);
+  const outDir = env.outKey && typeof config[env.outKey] === 'string' ? (config[env.outKey] as string) : null;
+  const params = Object.fromEntries(env.swept.map((k) => [k, run.params[k]]));
   const data = [...env.data];
   const prevs = [...env.prevs];
   const ctx = {
     run,
     name: env.name,
-    outDir: task.outDir,
-    params: run.params,
+    outDir,
+    params,
     track: (p: string) => void data.push(p),
     stage: (d: string) => void prevs.push(d),
   };
-  const call = () => Promise.resolve((entry.main as (c: unknown, x: typeof ctx) => unknown)(task.config, ctx));
+  const call = () => Promise.resolve((entry.main as (c: unknown, x: typeof ctx) => unknown)(config, ctx));
   let result: unknown;
   try {
     result = env.debug ? await captureLocals(call) : await call();
@@ -38,10 +41,10 @@ export async function executeTask(entry: Entry, run: Run, env: TaskEnv): Promise
     throw e;
   }
   if (result !== null && typeof result === 'object' && !Array.isArray(result)) Object.assign(run.fields, result);
-  if (env.lock && task.outDir) {
+  if (env.lock && outDir) {
     const out = await lock({
-      path: task.outDir,
-      config: task.config,
+      path: outDir,
+      config,
       data,
       prevs,
       name: Object.keys(run.params).length

@@ -1,0 +1,175 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { parse } from 'yaml';
+import { z } from 'zod';
+import { runCli } from '../../src/config/cli.ts';
+import { createSession } from '../../src/session.ts';
+import { backends, postgresAvailable, tempDir } from '../helpers.ts';
+import { makeRepo } from '../lock/fixtures.ts';
+
+const Config = z.object({
+  lr: z.number().default(0.1),
+  depth: z.number().int().default(2),
+  save_dir: z.string().default('results/train'),
+});
+
+const BIN = fileURLToPath(new URL('../../bin/lockstep.js', import.meta.url));
+const SCRIPT = fileURLToPath(new URL('./fixtures/train.ts', import.meta.url));
+
+const home = process.cwd();
+let repo = '';
+before(() => {
+  // Locks capture the repository of the working directory: a throwaway one, never the project's own.
+  repo = makeRepo();
+  process.chdir(repo);
+  process.env.LOCKSTEP_HASH_CACHE = join(tempDir(), 'hashes.db');
+});
+after(() => process.chdir(home));
+
+for (const backend of backends()) {
+  describe(`cli runs (${backend.name})`, () => {
+    after(() => backend.cleanup());
+
+    test('a single run is tracked with its fields and its output directory locked', async (t) => {
+      if (backend.name === 'postgres' && !(await postgresAvailable())) return t.skip('PostgreSQL unavailable');
+      const db = await backend.fresh();
+      const seen: unknown[] = [];
+      const r = await runCli(
+        Config,
+        async (cfg, ctx) => {
+          seen.push(cfg);
+          ctx.run.log('loss', 0.5, 1);
+          ctx.track(join(repo, 'data/raw'));
+          return { score: cfg.lr * cfg.depth };
+        },
+        { argv: ['-o', 'lr=0.25', '--db', db, '--name', 'single'], script: SCRIPT },
+      );
+      assert.equal(r.code, 0, r.message);
+      assert.deepEqual(seen, [{ lr: 0.25, depth: 2, save_dir: 'results/train' }]);
+      const lockFile = join(repo, 'results/train/run.lock');
+      const l = parse(readFileSync(lockFile, 'utf8'));
+      assert.equal(l.config.lr, 0.25);
+      assert.deepEqual(
+        l.data.map((d: { path: string }) => d.path),
+        ['data/raw'],
+      );
+      const s = await createSession(db);
+      try {
+        const exp = await s.loadExperiment('single');
+        const run = exp.runs.first();
+        assert.equal(run?.status, 'done');
+        assert.equal(run?.fields.score, 0.5);
+        assert.equal(run?.fields.lock_id, l.id);
+        assert.equal(run?.params.lr, 0.25);
+        const locks = await s.query('SELECT id FROM locks');
+        assert.deepEqual(
+          locks.map((x) => x.id),
+          [l.id],
+        );
+      } finally {
+        await s.close();
+      }
+    });
+
+    test('a sweep is an experiment whose runs are the tasks, each locked with a parent link', async (t) => {
+      if (backend.name === 'postgres' && !(await postgresAvailable())) return t.skip('PostgreSQL unavailable');
+      const db = await backend.fresh();
+      const r = await runCli(Config, (cfg) => ({ score: cfg.lr + cfg.depth }), {
+        argv: [
+          '--sweep',
+          'lr=0.1,0.2',
+          '--sweep',
+          'depth=1,3',
+          '--db',
+          db,
+          '--name',
+          'sweep',
+          '-o',
+          'save_dir=results/sweep',
+        ],
+        script: SCRIPT,
+      });
+      assert.equal(r.code, 0, r.message);
+      assert.equal(r.summary?.done, 4);
+      const parent = parse(readFileSync(join(repo, 'results/sweep/run.lock'), 'utf8'));
+      assert.deepEqual(parent.config.sweep, { lr: [0.1, 0.1, 0.2, 0.2], depth: [1, 3, 1, 3] });
+      for (const task of r.plan?.tasks ?? []) {
+        const l = parse(readFileSync(join(repo, task.outDir as string, 'run.lock'), 'utf8'));
+        assert.equal(l.parent.id, parent.id);
+        assert.equal(l.config.lr, task.config.lr);
+      }
+      const s = await createSession(db);
+      try {
+        const exp = await s.loadExperiment('sweep');
+        assert.deepEqual(exp.runs.map((x) => x.fields.score).sort(), [1.1, 1.2, 3.1, 3.2]);
+      } finally {
+        await s.close();
+      }
+    });
+
+    test('bad input: code 2, main not called, nothing written', async (t) => {
+      if (backend.name === 'postgres' && !(await postgresAvailable())) return t.skip('PostgreSQL unavailable');
+      const db = await backend.fresh();
+      let called = false;
+      const r = await runCli(
+        Config,
+        () => {
+          called = true;
+        },
+        { argv: ['-o', 'depht=3', '--db', db, '--name', 'bad'], script: SCRIPT },
+      );
+      assert.equal(r.code, 2);
+      assert.match(r.message ?? '', /did you mean "depth"/);
+      assert.equal(called, false);
+      const s = await createSession(db);
+      try {
+        assert.deepEqual(await s.listExperiments(), []);
+      } finally {
+        await s.close();
+      }
+    });
+  });
+}
+
+describe('lockstep run (a script in its own process)', () => {
+  const run = (cwd: string, ...args: string[]) =>
+    spawnSync(process.execPath, [BIN, 'run', SCRIPT, ...args], { cwd, encoding: 'utf8', env: { ...process.env } });
+
+  test('--debug: the failing frame’s locals are captured and shown (a = 0)', () => {
+    const cwd = makeRepo();
+    const r = run(cwd, '-o', 'fail=true', '--debug', '--db', join(cwd, 'x.db'));
+    assert.equal(r.status, 1, r.stderr);
+    assert.match(r.stderr, /failing frame train \(.*train\.ts:\d+\)/);
+    assert.match(r.stderr, /^ {4}a = 0$/m);
+    assert.match(r.stderr, /^ {4}scale = 1$/m);
+    // the same through the environment variable; without either, no locals
+    const env = spawnSync(process.execPath, [BIN, 'run', SCRIPT, '-o', 'fail=true', '--db', join(cwd, 'x.db')], {
+      cwd,
+      encoding: 'utf8',
+      env: { ...process.env, LOCKSTEP_DEBUG: '1' },
+    });
+    assert.match(env.stderr, /^ {4}a = 0$/m);
+    const plain = run(cwd, '-o', 'fail=true', '--db', join(cwd, 'x.db'));
+    assert.equal(plain.status, 1);
+    assert.doesNotMatch(plain.stderr, /a = 0$/m);
+  });
+
+  test('exit code 2 on bad input; --jobs 2 runs tasks on the worker pool, each locked', () => {
+    const cwd = makeRepo();
+    const bad = run(cwd, '-o', 'epochs=zero');
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /epochs="zero" is not a number/);
+    assert.equal(existsSync(join(cwd, 'lockstep.db')), false);
+    const ok = run(cwd, '--sweep', 'lr=0.1,0.2,0.3', '--jobs', '2', '--db', join(cwd, 'x.db'));
+    assert.equal(ok.status, 0, ok.stderr);
+    for (const lr of ['0.1', '0.2', '0.3']) {
+      const l = parse(readFileSync(join(cwd, `results/train/lr=${lr}/run.lock`), 'utf8'));
+      assert.equal(l.config.lr, Number(lr));
+      assert.ok(l.parent?.id);
+    }
+  });
+});
