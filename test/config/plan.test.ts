@@ -173,8 +173,8 @@ describe('config plan', () => {
       dir,
       'c.yml',
       [
-        'epochs: ${env:LOCKSTEP_TEST_EPOCHS}',
-        'lr: ${env:LOCKSTEP_TEST_UNSET,0.5}',
+        `epochs: \${env:LOCKSTEP_TEST_EPOCHS}`,
+        `lr: \${env:LOCKSTEP_TEST_UNSET,0.5}`,
         `data: \${track:${join(dir, 'data/a.csv')}}`,
         `save_dir: \${stage:${join(dir, 'stage')}}/out-\${now:YYYY}`,
         `model:\n  kind: knn`,
@@ -188,7 +188,7 @@ describe('config plan', () => {
     assert.deepEqual(p.tracked.prevs, [join(dir, 'stage')]);
     const latest = write(dir, 'l.yml', `data: \${latest:${dir}/ckpt/model-*.json}\n`);
     assert.equal(resolve('--config', latest).config.data, `${dir}/ckpt/model-2.json`);
-    const missing = write(dir, 'm.yml', 'data: ${env:LOCKSTEP_TEST_UNSET}\n');
+    const missing = write(dir, 'm.yml', `data: \${env:LOCKSTEP_TEST_UNSET}\n`);
     assert.match(
       inputError(() => resolve('--config', missing)),
       /environment variable LOCKSTEP_TEST_UNSET is not set/,
