@@ -6,6 +6,7 @@ export interface Suite {
 }
 
 import { storage } from './storage.ts';
+import { ui } from './ui.ts';
 
 /** One line per suite. */
-export const suites: Suite[] = [storage];
+export const suites: Suite[] = [storage, ui];

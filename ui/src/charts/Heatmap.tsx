@@ -3,7 +3,7 @@ import { useMemo } from 'react';
 import { formatNumber } from '../format.ts';
 import { EChart } from './EChart.tsx';
 
-export function Heatmap({ matrix, label }: { matrix: number[][]; label: string }) {
+export function Heatmap({ matrix, label, axisLabels }: { matrix: number[][]; label: string; axisLabels?: string[] }) {
   const option = useMemo(() => {
     const rows = matrix.length;
     const cols = matrix[0]?.length ?? 0;
@@ -18,15 +18,22 @@ export function Heatmap({ matrix, label }: { matrix: number[][]; label: string }
         max = Math.max(max, v);
       }
     }
-    const idx = (n: number) => Array.from({ length: n }, (_, i) => String(i));
+    const idx = (n: number) => Array.from({ length: n }, (_, i) => axisLabels?.[i] ?? String(i));
     return {
       animation: false,
       tooltip: {
         formatter: (p: { value: number[] }) => `[${p.value[1]}][${p.value[0]}] = ${formatNumber(p.value[2]!)}`,
       },
-      grid: { left: 40, right: 16, top: 10, bottom: 56 },
+      grid: { left: axisLabels ? 90 : 44, right: 16, top: 10, bottom: 70 },
       xAxis: { type: 'category', data: idx(cols), name: 'column', nameLocation: 'middle', nameGap: 22 },
-      yAxis: { type: 'category', data: idx(rows), inverse: true, name: 'row', nameLocation: 'middle', nameGap: 26 },
+      yAxis: {
+        type: 'category',
+        data: idx(rows),
+        inverse: true,
+        name: 'row',
+        nameLocation: 'middle',
+        nameGap: axisLabels ? 76 : 28,
+      },
       visualMap: {
         min,
         max: max === min ? min + 1 : max,
@@ -45,10 +52,10 @@ export function Heatmap({ matrix, label }: { matrix: number[][]; label: string }
         },
       ],
     };
-  }, [matrix]);
-  const size = Math.min(360, 80 + 36 * matrix.length);
+  }, [matrix, axisLabels]);
+  const size = Math.min(360, 100 + 40 * matrix.length);
   return (
-    <div style={{ width: Math.max(220, size) }}>
+    <div style={{ width: Math.max(240, size + (axisLabels ? 60 : 0)) }}>
       <EChart option={option} height={size + 40} label={label} />
     </div>
   );

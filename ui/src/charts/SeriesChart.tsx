@@ -10,6 +10,10 @@ export interface Series {
   values: ArrayLike<number | null>;
 }
 
+const STEP_INCRS = [
+  1, 2, 5, 10, 20, 50, 100, 200, 500, 1e3, 2e3, 5e3, 1e4, 2e4, 5e4, 1e5, 2e5, 5e5, 1e6, 2e6, 5e6, 1e7,
+];
+
 export const PALETTE = [
   '#2563eb',
   '#dc2626',
@@ -53,7 +57,8 @@ export function SeriesChart({
       width: Math.max(300, el.clientWidth),
       height,
       scales: { x: { time: false } },
-      axes: [{ label: 'step' }, {}],
+      // steps are integers: no tick at step 0.5
+      axes: [{ label: 'step', incrs: STEP_INCRS }, {}],
       series: [
         { label: 'step' },
         ...series.map((s, i) => ({ label: s.label, stroke: PALETTE[i % PALETTE.length], width: 1.5, spanGaps: true })),

@@ -6,11 +6,17 @@ import { formatCell, formatNumber, isMatrix } from '../format.ts';
 
 const MAX_ITEMS = 50;
 
-export function ValueView({ value, name }: { value: unknown; name: string }) {
+export function ValueView({ value, name, axisLabels }: { value: unknown; name: string; axisLabels?: string[] }) {
   if (isMatrix(value)) {
     return (
       <div className="matrix">
-        {value.length <= 40 && value[0]!.length <= 40 && <Heatmap matrix={value} label={`${name} heatmap`} />}
+        {value.length <= 40 && value[0]!.length <= 40 && (
+          <Heatmap
+            matrix={value}
+            label={`${name} heatmap`}
+            axisLabels={axisLabels?.length === value.length ? axisLabels : undefined}
+          />
+        )}
         <MatrixTable matrix={value} />
       </div>
     );
@@ -89,6 +95,10 @@ function PairsTable({ pairs, name }: { pairs: [unknown, unknown][]; name: string
 export function KeyValueTable({ record, testId }: { record: Record<string, unknown>; testId?: string }) {
   const entries = Object.entries(record);
   if (entries.length === 0) return <p className="muted">none</p>;
+  // a sibling list of class names (iris: `labels`) names the rows and columns of matrices
+  const names = [record.labels, record.classes].find(
+    (v): v is string[] => Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'string'),
+  );
   return (
     <table className="kv" data-testid={testId}>
       <tbody>
@@ -96,7 +106,7 @@ export function KeyValueTable({ record, testId }: { record: Record<string, unkno
           <tr key={k}>
             <th>{k}</th>
             <td>
-              <ValueView value={v} name={k} />
+              <ValueView value={v} name={k} axisLabels={names} />
             </td>
           </tr>
         ))}

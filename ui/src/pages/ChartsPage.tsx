@@ -96,9 +96,13 @@ function Charts({ exp }: { exp: ExperimentDetail }) {
   const runLabels = useMemo(
     () =>
       Object.fromEntries(
-        data
-          .slice(0, SERIES_RUNS)
-          .map((r) => [r.run_id, params.map((p) => `${p.label}=${r[p.name] ?? ''}`).join(' ') || r.run_id.slice(0, 8)]),
+        data.slice(0, SERIES_RUNS).map((r) => [
+          r.run_id,
+          params
+            .filter((p) => r[p.name] !== null && r[p.name] !== undefined)
+            .map((p) => `${p.label}=${r[p.name]}`)
+            .join(' ') || r.run_id.slice(0, 8),
+        ]),
       ),
     [data, params],
   );

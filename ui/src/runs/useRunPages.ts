@@ -38,6 +38,7 @@ export function useRunPages(q: RunQuery): RunPages {
   const [version, setVersion] = useState(0);
   const [generation, setGeneration] = useState(0);
   const genRef = useRef(0);
+  const totalRef = useRef(0);
 
   const fetchPage = useCallback(
     (page: number) => {
@@ -53,7 +54,8 @@ export function useRunPages(q: RunQuery): RunPages {
             filter: query.filter,
             sort: query.sort,
             order: query.sort ? query.order : undefined,
-            columns: query.columns.join(','),
+            // the server adds every metric's last value by itself and refuses `metrics.*` as column names
+            columns: query.columns.filter((c) => !c.startsWith('metrics.')).join(','),
             offset: page * PAGE_SIZE,
             limit: PAGE_SIZE,
           },
@@ -64,6 +66,7 @@ export function useRunPages(q: RunQuery): RunPages {
             if (gen !== genRef.current) return;
             inflight.current.delete(page);
             pages.current.set(page, res.runs);
+            totalRef.current = res.total;
             setTotal(res.total);
             setError(undefined);
             setVersion((v) => v + 1);
@@ -89,9 +92,25 @@ export function useRunPages(q: RunQuery): RunPages {
     fetchPage(0);
   }, [key, generation, fetchPage]);
 
+  // Dragging the scrollbar across 100,000 rows passes hundreds of pages: only
+  // the pages where the view comes to rest are fetched, so the server is not
+  // queued up with pages nobody looks at. A page next to a loaded one (plain
+  // wheel scrolling) is fetched at once, with the following page prefetched.
+  const timer = useRef<ReturnType<typeof setTimeout>>(undefined);
+  useEffect(() => () => clearTimeout(timer.current), []);
   const ensure = useCallback(
     (first: number, last: number) => {
-      for (let p = Math.floor(first / PAGE_SIZE); p <= Math.floor(last / PAGE_SIZE); p++) fetchPage(p);
+      const from = Math.floor(first / PAGE_SIZE);
+      const to = Math.floor(last / PAGE_SIZE);
+      const near = pages.current.has(from - 1) || pages.current.has(from) || pages.current.has(to + 1);
+      const load = () => {
+        for (let p = from; p <= to; p++) fetchPage(p);
+        // prefetch the next page once half of the last one is on screen
+        if (last % PAGE_SIZE > PAGE_SIZE / 2 && (to + 1) * PAGE_SIZE < totalRef.current) fetchPage(to + 1);
+      };
+      clearTimeout(timer.current);
+      if (near) load();
+      else timer.current = setTimeout(load, 80);
     },
     [fetchPage],
   );
