@@ -62,24 +62,20 @@ export async function repoRoot(dir: string): Promise<string> {
  */
 export async function captureRepo(dir: string, id: string, exclude: readonly string[] = []): Promise<RepoState> {
   const root = await repoRoot(dir);
-  const commit = (await gitMaybe(root, ['rev-parse', '--verify', '-q', 'HEAD'])) ?? null;
-  const branch = (await gitMaybe(root, ['symbolic-ref', '--short', '-q', 'HEAD'])) ?? null;
-  const remote = (await gitMaybe(root, ['config', '--get', 'remote.origin.url'])) ?? null;
-  const status = await git(root, [
-    '--no-optional-locks',
-    'status',
-    '--porcelain',
-    '--untracked-files=all',
-    '--',
-    ':/',
-    ...(await excludeSpecs(root, exclude)),
+  const specs = await excludeSpecs(root, exclude);
+  // Independent questions, asked at once: each git process costs a fork and exec.
+  const [commit, branch, remote, status] = await Promise.all([
+    gitMaybe(root, ['rev-parse', '--verify', '-q', 'HEAD']).then((v) => v ?? null),
+    gitMaybe(root, ['symbolic-ref', '--short', '-q', 'HEAD']).then((v) => v ?? null),
+    gitMaybe(root, ['config', '--get', 'remote.origin.url']).then((v) => v ?? null),
+    git(root, ['--no-optional-locks', 'status', '--porcelain', '--untracked-files=all', '--', ':/', ...specs]),
   ]);
   const dirty = status !== '' || commit === null;
   if (!dirty && commit) {
     const tree = await git(root, ['rev-parse', `${commit}^{tree}`]);
     return { path: root, commit, tree, dirty: false, branch, captured: commit, ref: null, remote };
   }
-  const tree = await currentTree(root, exclude);
+  const tree = await currentTree(root, exclude, specs);
   const msg = `lockstep: code of run ${id}${branch ? ` (on ${branch})` : ''}`;
   const captured = await git(root, ['commit-tree', tree, ...(commit ? ['-p', commit] : []), '-m', msg], BOT);
   const ref = `refs/lockstep/runs/${id}`;
@@ -100,7 +96,11 @@ export const BOT = {
  * index (a copy of the real one, which keeps git's stat cache and makes adding
  * cheap): the user's index is never written.
  */
-export async function currentTree(root: string, exclude: readonly string[] = []): Promise<string> {
+export async function currentTree(
+  root: string,
+  exclude: readonly string[] = [],
+  specs?: readonly string[],
+): Promise<string> {
   const tmp = mkdtempSync(join(tmpdir(), 'lockstep-index-'));
   const index = join(tmp, 'index');
   try {
@@ -112,7 +112,7 @@ export async function currentTree(root: string, exclude: readonly string[] = [])
       utimesSync(index, s.atime, s.mtime);
     }
     const env = { GIT_INDEX_FILE: index };
-    await git(root, ['add', '-A', '--', ':/', ...(await excludeSpecs(root, exclude))], env);
+    await git(root, ['add', '-A', '--', ':/', ...(specs ?? (await excludeSpecs(root, exclude)))], env);
     return await git(root, ['write-tree'], env);
   } finally {
     rmSync(tmp, { recursive: true, force: true });
@@ -129,13 +129,18 @@ async function excludeSpecs(root: string, exclude: readonly string[]): Promise<s
     .map((p) => relative(root, existsSync(p) ? realpathSync(p) : resolve(p)))
     .filter((r) => r !== '' && !r.startsWith('..'))
     .map((r) => r.split('\\').join('/'));
-  const kept: string[] = [];
-  for (const r of rels) {
-    const ignored = await run('git', ['check-ignore', '-q', '--', r], { cwd: root }).then(
-      () => true,
-      () => false,
-    );
-    if (!ignored) kept.push(`:(exclude,top)${r}`);
-  }
+  if (rels.length === 0) return [];
+  // check-ignore prints the ignored ones among all paths in one call (and exits 1 when there are none).
+  const ignored = new Set(
+    (
+      await run('git', ['check-ignore', '--', ...rels], { cwd: root }).then(
+        (r) => r.stdout,
+        (e: { stdout?: string }) => e.stdout ?? '',
+      )
+    )
+      .split('\n')
+      .filter(Boolean),
+  );
+  const kept = rels.filter((r) => !ignored.has(r)).map((r) => `:(exclude,top)${r}`);
   return kept;
 }
