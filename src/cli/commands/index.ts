@@ -6,6 +6,7 @@ import { registerLock } from './lock.ts';
 import { registerModels } from './models.ts';
 import { registerRead } from './read.ts';
 import { registerRun } from './run.ts';
+import { registerServe } from './serve.ts';
 import { registerUi } from './ui.ts';
 import { registerWorker } from './worker.ts';
 
@@ -20,4 +21,5 @@ export const commands: ((program: Command) => void)[] = [
   registerDatasets,
   registerModels,
   registerGc,
+  registerServe,
 ];

@@ -1,0 +1,63 @@
+import type { Command } from 'commander';
+import { isLockstepError, LockstepError } from '../../errors.ts';
+import { createServeApp, type ServeApp } from '../../serve/app.ts';
+import { createSession } from '../../session.ts';
+
+interface ServeOpts {
+  db?: string;
+  port: string;
+  host: string;
+  cacheSize: string;
+  quiet?: boolean;
+}
+
+function positiveInt(flag: string, v: string, min = 1): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min)
+    throw new LockstepError('E_INPUT', `${flag}: expected an integer >= ${min}, got "${v}"`);
+  return n;
+}
+
+/** `serve models:/iris@champion`: the model-serving API. */
+export function registerServe(program: Command): void {
+  program
+    .command('serve <uri>')
+    .description('serve a registered model over HTTP: /predict, /cache, /retrain, /evaluate, /models, /health, /docs')
+    .option('--db <url>', 'database URL (default: $LOCKSTEP_DB or ./lockstep.db)')
+    .option('--port <n>', 'port to listen on (0: any free port)', '8000')
+    .option('--host <host>', 'address to bind; the API has no authentication, so keep it on loopback', '127.0.0.1')
+    .option('--cache-size <n>', 'predictions kept in the LRU cache', '10000')
+    .option('--quiet', 'no request log lines')
+    .action(async (uri: string, opts: ServeOpts) => {
+      const port = positiveInt('--port', opts.port, 0);
+      const cacheSize = positiveInt('--cache-size', opts.cacheSize);
+      const session = await createSession(opts.db);
+      let app: ServeApp;
+      try {
+        app = await createServeApp({ session, uri, cacheSize, logger: opts.quiet ? false : { level: 'info' } });
+      } catch (e) {
+        await session.close();
+        // whatever the cause (no such alias, a corrupt file), the command cannot do what was asked: bad input
+        const why = e instanceof Error ? e.message : String(e);
+        throw new LockstepError('E_INPUT', isLockstepError(e) ? why : `cannot load ${uri}: ${why}`, { cause: e });
+      }
+      const address = await app.listen({ port, host: opts.host });
+      const { served } = app.serving;
+      process.stderr.write(
+        `lockstep: serving ${uri} (model ${served.name}, version ${served.version}) at ${address}\n` +
+          `          POST ${address}/predict · docs ${address}/docs · OpenAPI ${address}/openapi.json\n`,
+      );
+      if (!['127.0.0.1', 'localhost', '::1'].includes(opts.host)) {
+        process.stderr.write(
+          'lockstep: warning: the serving API has no authentication and is reachable beyond this machine\n',
+        );
+      }
+      const stop = async () => {
+        await app.close();
+        await app.serving.jobs.idle();
+        await session.close();
+      };
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    });
+}
