@@ -6,6 +6,7 @@ import { Experiment } from './core/experiment.ts';
 import { Run } from './core/run.ts';
 import { LockstepError } from './errors.ts';
 import type { ModelRegistry } from './models/registry.ts';
+import { type RemoteOptions, RemoteStore } from './remote/store.ts';
 import type { Row } from './store/driver.ts';
 import { defaultUrl, openDriver } from './store/open.ts';
 import { Store } from './store/store.ts';
@@ -24,6 +25,10 @@ export interface ExperimentInfo {
 export interface SessionOptions {
   /** Where blobs and the dataset cache live (default: next to a SQLite file, or `LOCKSTEP_BLOBS`), and the size limit. */
   artifacts?: ArtifactOptions;
+  /** Remote sessions (`http(s)://`): the server's bearer token (else `LOCKSTEP_TOKEN`). */
+  token?: string;
+  /** Remote sessions: retries, backoff, and the offline outbox file (`false` to fail instead of buffering). */
+  remote?: RemoteOptions;
 }
 
 export interface CreateExperimentOptions {
@@ -154,8 +159,17 @@ export class Session {
 /**
  * Opens a session on a database: `:memory:`, a file path or `sqlite:path`, or
  * `postgres://…`. Without a URL: `LOCKSTEP_DB`, else `./lockstep.db`.
+ * `http(s)://host:port` opens a remote session on a lockstep tracking server
+ * (`lockstep ui`): the same API; writes are batched, retried and, while the
+ * server is unreachable, buffered for `lockstep sync`.
  */
 export async function createSession(url: string = defaultUrl(), options: SessionOptions = {}): Promise<Session> {
+  if (/^https?:\/\//i.test(url)) {
+    // a lockstep tracking server: the same API, over HTTP, with an offline outbox
+    const remote = new RemoteStore(url, { ...options.remote, token: options.token ?? options.remote?.token });
+    await remote.init();
+    return new Session(remote, url, options);
+  }
   const store = new Store(await openDriver(url));
   await store.init();
   return new Session(store, url, options);

@@ -20,7 +20,7 @@ export async function openDriver(url: string = defaultUrl()): Promise<Driver> {
   if (/^https?:\/\//i.test(url)) {
     throw new LockstepError(
       'E_INPUT',
-      `remote sessions (${url}) need the lockstep tracking server client, which this build does not include yet`,
+      `${url} is a lockstep tracking server, not a database: open it with createSession(url), which speaks its HTTP API`,
     );
   }
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) {

@@ -5,7 +5,13 @@ import { deleteExperimentTags } from './cleanup.ts';
 import { columnsJson, countRuns, ErrorBody, ExperimentInfo, experimentJson, NameParams } from './shared.ts';
 
 const Column = z.object({ name: z.string(), role: z.string(), key: z.string(), kind: z.string().nullable() });
-const ExperimentDetail = z.object({ experiment: ExperimentInfo.extend({ columns: z.array(Column) }) });
+const ExperimentDetail = z.object({
+  experiment: ExperimentInfo.extend({
+    columns: z.array(Column),
+    tableName: z.string(),
+    fields: z.record(z.string(), z.unknown()),
+  }),
+});
 
 export function registerExperiments(app: Typed, { store }: ServerContext): void {
   app.get(
@@ -41,7 +47,14 @@ export function registerExperiments(app: Typed, { store }: ServerContext): void 
     },
     async (req) => {
       const exp = await store.requireExperiment(req.params.name);
-      return { experiment: { ...experimentJson(exp, await countRuns(store, exp)), columns: columnsJson(exp) } };
+      return {
+        experiment: {
+          ...experimentJson(exp, await countRuns(store, exp)),
+          columns: columnsJson(exp),
+          tableName: exp.tableName,
+          fields: exp.fields,
+        },
+      };
     },
   );
 
@@ -66,12 +79,24 @@ export function registerExperiments(app: Typed, { store }: ServerContext): void 
         const exp = existing ?? (await store.createExperiment(name, description ?? null));
         reply.code(existing ? 200 : 201);
         return {
-          experiment: { ...experimentJson(exp, existing ? await countRuns(store, exp) : 0), columns: columnsJson(exp) },
+          experiment: {
+            ...experimentJson(exp, existing ? await countRuns(store, exp) : 0),
+            columns: columnsJson(exp),
+            tableName: exp.tableName,
+            fields: exp.fields,
+          },
         };
       });
       if ('duplicate' in out) {
         const exp = await store.requireExperiment(name);
-        return { experiment: { ...experimentJson(exp, await countRuns(store, exp)), columns: columnsJson(exp) } };
+        return {
+          experiment: {
+            ...experimentJson(exp, await countRuns(store, exp)),
+            columns: columnsJson(exp),
+            tableName: exp.tableName,
+            fields: exp.fields,
+          },
+        };
       }
       return out;
     },
@@ -94,7 +119,14 @@ export function registerExperiments(app: Typed, { store }: ServerContext): void 
     async (req) => {
       const exp = await store.requireExperiment(req.params.name);
       await store.updateExperiment(exp, req.body);
-      return { experiment: { ...experimentJson(exp, await countRuns(store, exp)), columns: columnsJson(exp) } };
+      return {
+        experiment: {
+          ...experimentJson(exp, await countRuns(store, exp)),
+          columns: columnsJson(exp),
+          tableName: exp.tableName,
+          fields: exp.fields,
+        },
+      };
     },
   );
 

@@ -1,6 +1,7 @@
 import type { ServerContext, Typed } from '../context.ts';
 import { registerExperiments } from './experiments.ts';
 import { registerMetrics } from './metrics.ts';
+import { registerRecords } from './records.ts';
 import { registerRuns } from './runs.ts';
 import { registerSql } from './sql.ts';
 
@@ -10,4 +11,5 @@ export async function registerNative(app: Typed, ctx: ServerContext): Promise<vo
   registerRuns(app, ctx);
   registerMetrics(app, ctx);
   registerSql(app, ctx);
+  registerRecords(app, ctx);
 }

@@ -1,0 +1,304 @@
+import { randomUUID } from 'node:crypto';
+import { isLockstepError, LockstepError } from '../errors.ts';
+import { CODEC_VERSION } from '../store/codec.ts';
+import type { Row } from '../store/driver.ts';
+import type { Kind } from '../store/kinds.ts';
+import { experimentTable } from '../store/names.ts';
+import {
+  type ColumnInfo,
+  type ExperimentRecord,
+  type MetricPoint,
+  type RunRecord,
+  type RunWrite,
+  Store,
+} from '../store/store.ts';
+import { RemoteDriver } from './driver.ts';
+import { HttpClient, type HttpOptions, isUnreachable } from './http.ts';
+import { Outbox } from './outbox.ts';
+import { fromWire, toWire } from './wire.ts';
+
+export interface RemoteOptions extends HttpOptions {
+  /** The offline buffer's file, or `false` to fail instead of buffering (default `LOCKSTEP_OUTBOX` or ~/.lockstep/outbox.db). */
+  outbox?: string | false;
+  /** Most metric points per request (default 50,000). */
+  pointsPerRequest?: number;
+}
+
+type ExperimentJson = {
+  id: string;
+  name: string;
+  description: string | null;
+  runs?: number;
+  createdAt: string;
+  updatedAt: string;
+  tableName?: string;
+  fields?: Record<string, unknown>;
+  columns?: { name: string; role: ColumnInfo['role']; key: string; kind: Kind | null }[];
+};
+
+const enc = encodeURIComponent;
+
+/**
+ * The store of a remote session: the same methods as the database store,
+ * answered by a lockstep server over HTTP. Writes are batched and retried;
+ * when the server cannot be reached they go, in order, to a local outbox
+ * that `lockstep sync` sends later, exactly once (every write carries an
+ * idempotency key the server remembers).
+ */
+export class RemoteStore extends Store {
+  readonly http: HttpClient;
+  private outboxDb: Outbox | undefined;
+  private readonly local = new Map<string, ExperimentRecord>();
+
+  constructor(
+    readonly url: string,
+    private readonly options: RemoteOptions = {},
+  ) {
+    const http = new HttpClient(url, options);
+    super(new RemoteDriver(http, url));
+    this.http = http;
+  }
+
+  private get remote(): RemoteDriver {
+    return this.driver as RemoteDriver;
+  }
+
+  override async init(): Promise<void> {
+    try {
+      const health = await this.http.request<{ dialect: string }>('GET', '/api/v1/health');
+      this.remote.setDialect(health.dialect);
+    } catch (e) {
+      if (!(isUnreachable(e) && this.options.outbox !== false)) throw e;
+      // offline from the start: writes go to the outbox
+    }
+  }
+
+  private outbox(): Outbox | undefined {
+    if (this.options.outbox === false) return undefined;
+    this.outboxDb ??= new Outbox(this.options.outbox);
+    return this.outboxDb;
+  }
+
+  /** Writes still waiting in the outbox for this server. */
+  pending(): number {
+    return this.outbox()?.count(this.http.base) ?? 0;
+  }
+
+  /**
+   * Sends a write, or queues it: once anything is queued for this server,
+   * later writes queue behind it so that the server sees them in order.
+   */
+  private async send<T>(method: string, path: string, body?: unknown, queued: unknown = body): Promise<T | undefined> {
+    const key = randomUUID();
+    const box = this.outbox();
+    if (box && box.count(this.http.base) > 0) {
+      box.add(this.http.base, method, path, queued, key);
+      return undefined;
+    }
+    try {
+      return await this.http.request<T>(method, path, body, key);
+    } catch (e) {
+      if (!box || !isUnreachable(e)) throw e;
+      box.add(this.http.base, method, path, queued, key);
+      return undefined;
+    }
+  }
+
+  override async getExperiment(name: string): Promise<ExperimentRecord | undefined> {
+    try {
+      const res = await this.http.request<{ experiment: ExperimentJson }>('GET', `/api/v1/experiments/${enc(name)}`);
+      return toRecord(res.experiment);
+    } catch (e) {
+      if (isLockstepError(e, 'E_NOT_FOUND')) return this.local.get(name);
+      if (isUnreachable(e) && this.options.outbox !== false) return this.local.get(name);
+      throw e;
+    }
+  }
+
+  override async requireExperiment(name: string): Promise<ExperimentRecord> {
+    const exp = await this.getExperiment(name);
+    if (!exp)
+      throw new LockstepError('E_NOT_FOUND', `no experiment named "${name}" on ${this.url}`, { details: { name } });
+    return exp;
+  }
+
+  override async listExperiments(): Promise<(ExperimentRecord & { runs: number })[]> {
+    const res = await this.http.request<{ experiments: ExperimentJson[] }>('GET', '/api/v1/experiments');
+    return res.experiments.map((e) => ({ ...toRecord(e), runs: e.runs ?? 0 }));
+  }
+
+  override async createExperiment(name: string, description: string | null): Promise<ExperimentRecord> {
+    const tableName = experimentTable(name); // checks the name before anything travels
+    // Online, a taken name is an error as it is locally. A queued create may
+    // replay after someone else made the experiment: it then joins it.
+    const res = await this.send<{ experiment: ExperimentJson }>(
+      'POST',
+      '/api/v1/experiments',
+      { name, description },
+      { name, description, ifExists: 'load' },
+    );
+    if (res) return toRecord(res.experiment);
+    const now = new Date();
+    const exp: ExperimentRecord = {
+      id: randomUUID(),
+      name,
+      tableName,
+      description,
+      createdAt: now,
+      updatedAt: now,
+      fields: {},
+      meta: { tool: '', codec: CODEC_VERSION, columns: {} },
+    };
+    this.local.set(name, exp);
+    return exp;
+  }
+
+  override async deleteExperiment(name: string): Promise<void> {
+    this.local.delete(name);
+    await this.send('DELETE', `/api/v1/experiments/${enc(name)}`);
+  }
+
+  override async updateExperiment(
+    exp: ExperimentRecord,
+    change: { description?: string | null; fields?: Record<string, unknown> },
+  ): Promise<void> {
+    await this.send('PATCH', `/api/v1/experiments/${enc(exp.name)}`, change);
+    if (change.description !== undefined) exp.description = change.description;
+    if (change.fields) exp.fields = change.fields;
+    exp.updatedAt = new Date();
+  }
+
+  /** Runs go in requests of at most `pointsPerRequest` metric points; a longer series follows in its own requests. */
+  override async writeRuns(exp: ExperimentRecord, runs: readonly RunWrite[]): Promise<void> {
+    const max = this.options.pointsPerRequest ?? 50_000;
+    const path = `/api/v1/experiments/${enc(exp.name)}/runs`;
+    let batch: unknown[] = [];
+    let points = 0;
+    const tails: { id: string; metrics: readonly MetricPoint[] }[] = [];
+    const send = async () => {
+      if (batch.length === 0) return;
+      await this.send('POST', path, { runs: batch });
+      batch = [];
+      points = 0;
+    };
+    for (const run of runs) {
+      const inline = run.metrics.length <= max;
+      if (batch.length >= 500 || (inline && points + run.metrics.length > max)) await send();
+      batch.push(wireRun(run, inline ? run.metrics : []));
+      if (inline) points += run.metrics.length;
+      else tails.push({ id: run.id, metrics: run.metrics });
+    }
+    await send();
+    for (const tail of tails) {
+      for (let i = 0; i < tail.metrics.length; i += max) {
+        const chunk = tail.metrics.slice(i, i + max).map((p) => ({ ...p, value: wireNumber(p.value) }));
+        await this.send('POST', `${path}/${enc(tail.id)}/metrics`, { points: chunk });
+      }
+    }
+  }
+
+  override async readRuns(exp: ExperimentRecord, where?: { runIds?: readonly string[] }): Promise<RunRecord[]> {
+    const out: RunRecord[] = [];
+    const base = `/api/v1/experiments/${enc(exp.name)}/records`;
+    if (where?.runIds) {
+      for (let i = 0; i < where.runIds.length; i += 100) {
+        const ids = where.runIds
+          .slice(i, i + 100)
+          .map(enc)
+          .join(',');
+        const res = await this.http.request<{ records: Row[] }>('GET', `${base}?runIds=${ids}&limit=100`);
+        out.push(...res.records.map(fromWireRun));
+      }
+      return out;
+    }
+    for (let offset = 0; ; offset += 1000) {
+      const res = await this.http.request<{ total: number; records: Row[] }>(
+        'GET',
+        `${base}?offset=${offset}&limit=1000`,
+      );
+      out.push(...res.records.map(fromWireRun));
+      if (res.records.length < 1000) return out;
+    }
+  }
+
+  override async deleteRuns(exp: ExperimentRecord, runIds: readonly string[]): Promise<void> {
+    for (let i = 0; i < runIds.length; i += 10_000) {
+      await this.send('POST', `/api/v1/experiments/${enc(exp.name)}/runs/delete`, {
+        runIds: runIds.slice(i, i + 10_000),
+      });
+    }
+  }
+
+  override async readMetrics(exp: ExperimentRecord, runId: string, key?: string): Promise<MetricPoint[]> {
+    const out: MetricPoint[] = [];
+    for (let offset = 0; ; ) {
+      const q = `offset=${offset}&limit=100000${key ? `&key=${enc(key)}` : ''}`;
+      const res = await this.http.request<{
+        points: (Omit<MetricPoint, 'value'> & { value: number | string })[];
+        more: boolean;
+      }>('GET', `/api/v1/experiments/${enc(exp.name)}/runs/${enc(runId)}/points?${q}`);
+      for (const p of res.points) out.push({ ...p, value: Number(p.value) });
+      offset += res.points.length;
+      if (!res.more) return out;
+    }
+  }
+
+  override query(sql: string, params?: readonly unknown[]): Promise<Row[]> {
+    return this.remote.query(sql, params);
+  }
+
+  override async close(): Promise<void> {
+    this.outboxDb?.close();
+    this.outboxDb = undefined;
+  }
+}
+
+function toRecord(e: ExperimentJson): ExperimentRecord {
+  const columns: Record<string, ColumnInfo> = {};
+  for (const c of e.columns ?? []) columns[c.name] = { role: c.role, key: c.key, kind: c.kind };
+  return {
+    id: e.id,
+    name: e.name,
+    tableName: e.tableName ?? experimentTable(e.name),
+    description: e.description,
+    createdAt: new Date(e.createdAt),
+    updatedAt: new Date(e.updatedAt),
+    fields: e.fields ?? {},
+    meta: { tool: '', codec: CODEC_VERSION, columns },
+  };
+}
+
+function wireNumber(v: number): number | string {
+  return Number.isFinite(v) ? v : String(v);
+}
+
+function wireRun(run: RunWrite, metrics: readonly MetricPoint[]) {
+  return {
+    id: run.id,
+    status: run.status,
+    startedAt: run.startedAt?.toISOString() ?? null,
+    endedAt: run.endedAt?.toISOString() ?? null,
+    error: run.error,
+    errorStack: run.errorStack,
+    config: toWire(run.config),
+    params: toWire(run.params),
+    fields: toWire(run.fields),
+    metrics: metrics.map((p) => ({ key: p.key, step: p.step, timestamp: p.timestamp, value: wireNumber(p.value) })),
+    replaceMetrics: run.replaceMetrics,
+  };
+}
+
+function fromWireRun(r: Row): RunRecord {
+  return {
+    id: r.id as string,
+    status: r.status as RunRecord['status'],
+    startedAt: r.startedAt ? new Date(r.startedAt as string) : null,
+    endedAt: r.endedAt ? new Date(r.endedAt as string) : null,
+    error: (r.error as string | null) ?? null,
+    errorStack: (r.errorStack as string | null) ?? null,
+    paramsKey: r.paramsKey as string,
+    config: fromWire(r.config as Record<string, unknown>, 'config'),
+    params: fromWire(r.params as Record<string, unknown>, 'params'),
+    fields: fromWire(r.fields as Record<string, unknown>, 'fields'),
+  };
+}
