@@ -1,0 +1,82 @@
+// The runs table on a bigger experiment: only the rows on screen are in the
+// DOM, rows are fetched page by page as they scroll into view, and no request
+// ever asks for the whole experiment.
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { createSession } from '../../src/index.ts';
+import { tempDir } from '../helpers.ts';
+import { columnTexts, trackErrors, waitText } from './browser.ts';
+import { syntheticExperiment } from './fixtures.ts';
+import { type Browser, launch, type Served, serve } from './harness.ts';
+
+const RUNS = 4000;
+
+describe('runs table at scale', { timeout: 180_000 }, () => {
+  let server: Served;
+  let browser: Browser;
+  let errors: string[];
+  const limits: number[] = [];
+
+  before(async () => {
+    const db = join(tempDir(), 'big.db');
+    const s = await createSession(db);
+    await syntheticExperiment(s, 'big', RUNS, 20);
+    await s.close();
+    server = await serve(db);
+    browser = await launch({ width: 1280, height: 800 });
+    errors = trackErrors(browser.page);
+    browser.page.on('request', (r) => {
+      const url = new URL(r.url());
+      if (url.pathname.endsWith('/runs')) limits.push(Number(url.searchParams.get('limit')));
+    });
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  const row = (i: number) => browser.page.locator(`[data-testid="runs-table"] .tr[data-index="${i}"]`);
+
+  it('renders only the visible rows', async () => {
+    const page = browser.page;
+    await page.goto(`${server.url}/experiments/big`);
+    await waitText(page.getByTestId('runs-count'), /^4,000 runs/);
+    await row(0).locator('a').waitFor();
+    const inDom = await page.locator('[data-testid="runs-table"] .tr[data-index]').count();
+    assert.ok(inDom > 10 && inDom < 100, `${inDom} rows in the DOM`);
+  });
+
+  it('loads the rows it scrolls to, page by page', async () => {
+    const page = browser.page;
+    const scroll = (top: string) =>
+      page.evaluate(
+        `(() => { const el = document.querySelector('[data-testid="runs-table"]'); el.scrollTop = ${top}; })()`,
+      );
+    await scroll('el.scrollHeight');
+    await row(RUNS - 1)
+      .locator('a')
+      .waitFor();
+    await scroll(String(2000 * 30));
+    await row(2000).locator('a').waitFor();
+    assert.ok(limits.length >= 2, 'more than one page was fetched');
+    assert.ok(
+      limits.every((l) => l > 0 && l <= 200),
+      `every request asks for one page: ${limits.join(', ')}`,
+    );
+  });
+
+  it('sorts 4,000 runs on the server', async () => {
+    const page = browser.page;
+    await page.goto(`${server.url}/experiments/big?sort=f00&order=asc`);
+    await row(0).locator('a').waitFor();
+    const [min] = await server.session.query('SELECT MIN(f00) AS m FROM experiment_big');
+    const shown = Number((await columnTexts(page, 'f00'))[0]);
+    assert.ok(Math.abs(shown - Number(min!.m)) < 1e-5, `first row ${shown} is the minimum ${min!.m}`);
+  });
+
+  it('had no page errors', () => {
+    assert.deepEqual(errors, []);
+  });
+});
