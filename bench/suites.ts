@@ -5,8 +5,10 @@ export interface Suite {
   run(): Promise<void>;
 }
 
+import { exec } from './exec.ts';
+import { serve } from './serve.ts';
 import { storage } from './storage.ts';
 import { ui } from './ui.ts';
 
 /** One line per suite. */
-export const suites: Suite[] = [storage, ui];
+export const suites: Suite[] = [storage, ui, exec, serve];

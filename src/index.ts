@@ -11,7 +11,24 @@ export { Run, type RunError, type RunStatus } from './core/run.ts';
 export { Runs } from './core/runs.ts';
 export type { ArtifactInfo, RunServices } from './core/services.ts';
 export { type ErrorCode, isLockstepError, LockstepError } from './errors.ts';
-export type { ExecuteOptions, ExecuteSummary, RunFailure, Step } from './exec/types.ts';
+export {
+  type Backend,
+  type ExecuteOptions,
+  type ExecuteSummary,
+  insideWorker,
+  type ProgressOption,
+  type ProgressSink,
+  type ProgressState,
+  type RunFailure,
+  runWorker,
+  type SlurmOptions,
+  type Step,
+  type StepRef,
+  type Steps,
+  steps,
+  type WorkerOptions,
+  type WorkerReport,
+} from './exec/index.ts';
 export { type DiffRow, diffLocks } from './lock/diff.ts';
 export type { DataEntry, LockLink, RepoEntry, RunLock } from './lock/format.ts';
 export { type LockOptions, lock } from './lock/lock.ts';

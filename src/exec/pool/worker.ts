@@ -7,7 +7,7 @@ import { deserialize, serialize } from 'node:v8';
 import { Tinypool } from 'tinypool';
 import { Run } from '../../core/run.ts';
 import { errorMessage } from '../../errors.ts';
-import { executeRun } from '../inline.ts';
+import { startRun } from '../inline.ts';
 import { markWorker } from '../insideWorker.ts';
 import { resolveSteps } from '../steps.ts';
 import type { Step } from '../types.ts';
@@ -37,7 +37,8 @@ export default async function handle(task: PoolTask): Promise<Uint8Array | { err
   for (let i = 0; i < task.runs.length; i++) {
     const [id, params] = task.runs[i] as [string, Record<string, unknown>];
     const run = new Run(params, id);
-    await executeRun(run, steps, data.config);
+    const pending = startRun(run, steps, data.config);
+    if (pending) await pending;
     results[i] = toResult(run);
   }
   return pack(results);

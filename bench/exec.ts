@@ -1,0 +1,146 @@
+// Execution overhead and parallel speedup (issue 3): trivial runs executed and
+// persisted on a fresh SQLite file, inline and on 2 worker threads, beside a
+// plain-JS loop and raw better-sqlite3 writing the same rows (the floors,
+// measured in the same run); then a CPU-bound step with jobs 1 versus 2.
+// Wall time is what users wait for; CPU time of this process is shown too
+// because on a busy machine wall time also counts other processes.
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { steps } from '../src/exec/steps.ts';
+import { createSession } from '../src/index.ts';
+import { trivial } from './exec-steps.ts';
+import type { Suite } from './suites.ts';
+import { median, ms, printTable } from './table.ts';
+
+const REPS = Number(process.env.BENCH_REPS ?? 5);
+const STEPS_URL = new URL('./exec-steps.ts', import.meta.url).href;
+
+interface Timing {
+  wall: number;
+  cpu: number;
+}
+
+async function timed(fn: () => Promise<void> | void): Promise<Timing> {
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  await fn();
+  const wall = performance.now() - t0;
+  const c = process.cpuUsage(c0);
+  return { wall, cpu: (c.user + c.system) / 1000 };
+}
+
+async function medianOf(reps: number, fn: () => Promise<Timing>): Promise<Timing> {
+  const xs: Timing[] = [];
+  for (let i = 0; i < reps; i++) xs.push(await fn());
+  return { wall: median(xs.map((x) => x.wall)), cpu: median(xs.map((x) => x.cpu)) };
+}
+
+/** lockstep: addRuns, then execute (which writes as runs finish); timed separately. */
+async function lockstep(dir: string, n: number, jobs: number): Promise<{ add: Timing; exec: Timing }> {
+  const session = await createSession(join(dir, `${randomUUID()}.db`));
+  const exp = await session.createExperiment('bench');
+  const add = await timed(() => {
+    exp.addRuns({ i: Array.from({ length: n }, (_, i) => i) });
+  });
+  const exec = await timed(async () => {
+    const s = await exp.execute(jobs > 1 ? steps(STEPS_URL, 'trivial') : trivial, { jobs, quiet: true });
+    if (s.done !== n) throw new Error(`expected ${n} done runs, got ${s.done}`);
+  });
+  await session.close();
+  return { add, exec };
+}
+
+/** The floor: the same rows (id, status, times, params key, param, field) through better-sqlite3 alone. */
+function rawSqlite(dir: string, n: number): Promise<Timing> {
+  const db = new Database(join(dir, `${randomUUID()}.db`));
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.exec(
+    'CREATE TABLE t (run_id TEXT PRIMARY KEY, status TEXT, started_at TEXT, ended_at TEXT, params_key TEXT, i REAL, v REAL)',
+  );
+  const t = timed(() => {
+    const stmt = db.prepare('INSERT INTO t VALUES (?, ?, ?, ?, ?, ?, ?)');
+    db.transaction(() => {
+      for (let i = 0; i < n; i++) {
+        const now = new Date().toISOString();
+        stmt.run(randomUUID(), 'done', now, now, `{"i":${i}}`, i, 1);
+      }
+    })();
+  });
+  return t.finally(() => db.close());
+}
+
+/** The other floor: the step called on plain objects, nothing stored. */
+function plainLoop(n: number): Promise<Timing> {
+  return timed(() => {
+    const runs = Array.from({ length: n }, (_, i) => ({ params: { i }, fields: {} as Record<string, unknown> }));
+    for (const r of runs) trivial(r as never);
+  });
+}
+
+async function cpuBound(dir: string, jobs: number, runs: number): Promise<Timing> {
+  const session = await createSession(join(dir, `${randomUUID()}.db`));
+  const exp = await session.createExperiment('cpu');
+  exp.addRuns({ i: Array.from({ length: runs }, (_, i) => i) });
+  const t = await timed(async () => {
+    await exp.execute(steps(STEPS_URL, 'cpu'), { jobs, quiet: true, config: { ms: 20 } });
+  });
+  await session.close();
+  return t;
+}
+
+async function poolStart(dir: string): Promise<Timing> {
+  const session = await createSession(join(dir, `${randomUUID()}.db`));
+  const exp = await session.createExperiment('start');
+  exp.addRun({ i: 0 });
+  const t = await timed(async () => {
+    await exp.execute(steps(STEPS_URL, 'trivial'), { jobs: 2, quiet: true });
+  });
+  await session.close();
+  return t;
+}
+
+async function run(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'lockstep-bench-exec-'));
+  try {
+    const rows: string[][] = [];
+    const row = (name: string, n: number, t: Timing, note = '') =>
+      rows.push([name, ms(t.wall), ms(t.cpu), `${((t.wall * 1000) / n).toFixed(2)} µs`, note]);
+    for (const n of [10_000, 100_000]) {
+      const reps = n === 10_000 ? REPS : Math.max(1, Math.ceil(REPS / 3));
+      const label = n === 10_000 ? '10^4' : '10^5';
+      row(`${label} plain JS loop (floor)`, n, await medianOf(reps, () => plainLoop(n)));
+      row(`${label} raw better-sqlite3 rows (floor)`, n, await medianOf(reps, () => rawSqlite(dir, n)));
+      const inline: { add: Timing; exec: Timing }[] = [];
+      for (let i = 0; i < reps; i++) inline.push(await lockstep(dir, n, 1));
+      const exec = { wall: median(inline.map((x) => x.exec.wall)), cpu: median(inline.map((x) => x.exec.cpu)) };
+      const add = { wall: median(inline.map((x) => x.add.wall)), cpu: median(inline.map((x) => x.add.cpu)) };
+      row(`${label} lockstep addRuns`, n, add);
+      row(`${label} lockstep execute + persist, inline`, n, exec, n === 10_000 ? 'target < 40 ms' : '');
+      const pooled = await medianOf(Math.max(1, Math.ceil(reps / 2)), async () => (await lockstep(dir, n, 2)).exec);
+      row(`${label} lockstep execute + persist, jobs: 2`, n, pooled, 'includes starting 2 workers');
+    }
+    row('pool start (2 workers, 1 run)', 1, await medianOf(3, () => poolStart(dir)));
+    printTable(['case', 'wall', 'cpu (this process)', 'per run', 'note'], rows);
+    console.log(
+      '\nMLtraq, for reference (its paper, a comparable machine): 10^4 runs 777 ms; 10^3 runs on its pool 136 ms\n',
+    );
+
+    const one = await medianOf(Math.max(1, Math.ceil(REPS / 2)), () => cpuBound(dir, 1, 200));
+    const two = await medianOf(Math.max(1, Math.ceil(REPS / 2)), () => cpuBound(dir, 2, 200));
+    printTable(
+      ['CPU-bound: 200 runs × ~20 ms', 'wall', 'speedup'],
+      [
+        ['jobs: 1 (1 worker thread)', ms(one.wall), '1.00×'],
+        ['jobs: 2', ms(two.wall), `${(one.wall / two.wall).toFixed(2)}× (target ≥ 1.8×)`],
+      ],
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export const exec: Suite = { name: 'exec', title: 'execution overhead and parallel speedup', run };
