@@ -1,6 +1,6 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
 import {
   jsonSchemaTransform,
   serializerCompiler,
@@ -61,7 +61,8 @@ export async function createServeApp(options: ServeOptions): Promise<ServeApp> {
   };
   const app = Fastify({
     logger: options.logger ?? false,
-    disableRequestLogging: true,
+    // Fastify's own two lines per request are replaced by the one line of the onResponse hook below
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
   });
   app.setValidatorCompiler(validatorCompiler);

@@ -1,0 +1,115 @@
+// `npm run bench -- serve`: autocannon against POST /predict on 127.0.0.1,
+// cache hits (one instance over and over) and cache misses (a fresh random
+// instance per request) separately, 50 connections like the seed's reference.
+import { spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import type { Suite } from './suites.ts';
+import { printTable } from './table.ts';
+
+const require = createRequire(import.meta.url);
+interface AutocannonResult {
+  requests: { average: number; total: number };
+  latency: { p50: number; p99: number; average: number };
+  non2xx: number;
+  errors: number;
+}
+type Autocannon = (opts: Record<string, unknown>) => Promise<AutocannonResult>;
+const autocannon = require('autocannon') as Autocannon;
+
+const SECONDS = Number(process.env.BENCH_SERVE_SECONDS ?? 20);
+const CONNECTIONS = 50;
+const HEADERS = { 'content-type': 'application/json' };
+
+function randomInstance(): string {
+  const r = (lo: number, hi: number) => Math.round((lo + Math.random() * (hi - lo)) * 1e6) / 1e6;
+  return JSON.stringify({
+    sepal_length: r(4.3, 7.9),
+    sepal_width: r(2, 4.4),
+    petal_length: r(1, 6.9),
+    petal_width: r(0.1, 2.5),
+  });
+}
+
+async function startServer(): Promise<{ address: string; stop(): Promise<void> }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'serve-server.ts')], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const address = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (c) => {
+      out += String(c);
+      const line = out.split('\n').find((l) => l.startsWith('{'));
+      if (line) resolve((JSON.parse(line) as { address: string }).address);
+    });
+    child.once('exit', (code) => reject(new Error(`the bench server exited with ${code}`)));
+  });
+  return {
+    address,
+    stop: async () => {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+    },
+  };
+}
+
+async function cacheStats(address: string): Promise<{ hits: number; misses: number }> {
+  return (await fetch(`${address}/cache`)).json() as Promise<{ hits: number; misses: number }>;
+}
+
+export const serve: Suite = {
+  name: 'serve',
+  title: `model serving: POST /predict, ${SECONDS} s per case, ${CONNECTIONS} connections`,
+  run: async () => {
+    const server = await startServer();
+    try {
+      const url = `${server.address}/predict`;
+      const hitBody = randomInstance();
+      await fetch(url, { method: 'POST', headers: HEADERS, body: hitBody }); // warm the one cached entry
+      const rows: string[][] = [];
+      const cases = [
+        {
+          name: 'cache hits',
+          target: '>= 15,000 req/s',
+          opts: { url, method: 'POST', headers: HEADERS, body: hitBody },
+        },
+        {
+          name: 'cache misses',
+          target: '>= 5,000 req/s',
+          opts: {
+            url,
+            requests: [
+              {
+                method: 'POST',
+                path: '/predict',
+                headers: HEADERS,
+                setupRequest: (req: Record<string, unknown>) => ({ ...req, body: randomInstance() }),
+              },
+            ],
+          },
+        },
+      ];
+      for (const c of cases) {
+        const before = await cacheStats(server.address);
+        const r = await autocannon({ ...c.opts, connections: CONNECTIONS, duration: SECONDS });
+        const after = await cacheStats(server.address);
+        rows.push([
+          c.name,
+          Math.round(r.requests.average).toLocaleString('en-US'),
+          `${r.latency.p50} ms`,
+          `${r.latency.p99} ms`,
+          String(r.non2xx + r.errors),
+          `${after.hits - before.hits} / ${after.misses - before.misses}`,
+          `${c.target}, p99 < 10 ms`,
+        ]);
+      }
+      printTable(['case', 'req/s', 'p50', 'p99', 'errors', 'cache hits / misses', 'target'], rows);
+      console.log(
+        '\nFor scale (quoted from issue 6, not measured here): FastAPI + uvicorn, 1 worker, scikit-learn forest of 50 trees,' +
+          '\n3,300 req/s on cache hits (p99 66 ms), 212 req/s without the cache (p99 391 ms).',
+      );
+    } finally {
+      await server.stop();
+    }
+  },
+};
