@@ -4,7 +4,7 @@ import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
+import { promisify, stripVTControlCharacters } from 'node:util';
 import { tempDir } from '../helpers.ts';
 
 export const REPO = fileURLToPath(new URL('../../', import.meta.url));
@@ -18,18 +18,26 @@ export interface Done {
 
 /** Runs a command to its end and returns its exit code and output (never throws for a non-zero exit). */
 export async function sh(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<Done> {
+  const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env, NO_COLOR: '1' };
+  // Inside `node --test` this variable makes a nested `node --test` (the
+  // generated project's own tests) report to our runner instead of printing.
+  delete childEnv.NODE_TEST_CONTEXT;
+  delete childEnv.FORCE_COLOR;
   try {
-    const r = await exec(cmd, args, { cwd, env: { ...process.env, ...env }, maxBuffer: 64 * 1024 * 1024 });
-    return { code: 0, stdout: r.stdout, stderr: r.stderr };
+    const r = await exec(cmd, args, { cwd, env: childEnv, maxBuffer: 64 * 1024 * 1024 });
+    return { code: 0, stdout: plain(r.stdout), stderr: plain(r.stderr) };
   } catch (e) {
     const err = e as { code?: number | string; stdout?: string; stderr?: string; message: string };
     return {
       code: typeof err.code === 'number' ? err.code : 1,
-      stdout: err.stdout ?? '',
-      stderr: err.stderr ?? err.message,
+      stdout: plain(err.stdout ?? ''),
+      stderr: plain(err.stderr ?? err.message),
     };
   }
 }
+
+/** Output without terminal colours, whatever the tool decided. */
+const plain = (s: string) => stripVTControlCharacters(s);
 
 /** `lockstep …` as a user runs it, with no terminal attached (stdin is not a TTY under execFile). */
 export function lockstep(args: string[], cwd: string = REPO): Promise<Done> {

@@ -1,0 +1,182 @@
+// Generates projects with `lockstep init`, installs them against this
+// checkout, and runs what their README promises: tests, lint, every stage.
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { parse } from 'yaml';
+import { createSession } from '../../src/index.ts';
+import { tempDir } from '../helpers.ts';
+import { type Done, localLockstep, lockstep, npmInstall, ok, sh } from './helpers.ts';
+
+const SLOW = { timeout: 15 * 60_000 };
+
+/** `npm run <script> [-- args]` in the project. */
+const npmRun = (dir: string, script: string, ...args: string[]): Promise<Done> =>
+  sh('npm', ['run', script, ...(args.length ? ['--', ...args] : [])], dir);
+
+interface LockFile {
+  config: Record<string, unknown>;
+  repos: { path: string; commit: string | null }[];
+  data: { path: string }[];
+  prevs: { path: string }[];
+}
+const readLock = (path: string) => parse(readFileSync(path, 'utf8')) as LockFile;
+
+/** The runs of the project's `train` experiment, straight from its lockstep.db. */
+async function trainRuns(dir: string) {
+  const session = await createSession(join(dir, 'lockstep.db'));
+  try {
+    const rows = await session.query('SELECT * FROM experiment_train');
+    const exp = await session.loadExperiment('train');
+    const loss = rows[0] ? await exp.metrics(String(rows[0].run_id), 'loss') : [];
+    return { rows, loss };
+  } finally {
+    await session.close();
+  }
+}
+
+test('the default project installs, lints, tests, and tracks a locked training run', SLOW, async () => {
+  const pkg = await localLockstep();
+  const dir = join(tempDir(), 'default-project');
+  ok(await lockstep(['init', dir, '--yes', '--author', 'Test', '--lockstep-version', `file:${pkg}`]), 'init');
+  ok(await npmInstall(dir), 'npm install');
+
+  const tests = ok(await npmRun(dir, 'test'), 'npm test');
+  assert.match(tests.stdout, /# pass 4\b/);
+  assert.match(tests.stdout, /# fail 0\b/);
+  ok(await npmRun(dir, 'lint'), 'npm run lint');
+  for (const stage of ['data', 'features', 'train', 'predict', 'plots'])
+    ok(await npmRun(dir, stage), `npm run ${stage}`);
+
+  const { rows, loss } = await trainRuns(dir);
+  assert.equal(rows.length, 1);
+  assert.equal(rows[0]?.status, 'done');
+  assert.equal(rows[0]?.lr, 0.5);
+  assert.ok(Number(rows[0]?.test_accuracy) > 0.8, `test accuracy ${rows[0]?.test_accuracy}`);
+  assert.equal(loss.length, 100, 'one loss point per epoch');
+
+  const head = (await sh('git', ['rev-parse', 'HEAD'], dir)).stdout.trim();
+  const lock = readLock(join(dir, 'models/logreg/run.lock'));
+  assert.equal(lock.config.lr, 0.5);
+  assert.equal(lock.repos[0]?.commit, head, 'the lock names the commit the project was generated with');
+  assert.deepEqual(
+    lock.data.map((d) => d.path),
+    ['data/processed/features.csv'],
+  );
+  const predictLock = readLock(join(dir, 'data/processed/predictions/run.lock'));
+  assert.deepEqual(
+    predictLock.prevs.map((p) => p.path),
+    ['models/logreg/run.lock'],
+    'predict records the training run as its lineage',
+  );
+  assert.ok(existsSync(join(dir, 'models/logreg/model.json')));
+  assert.match(readFileSync(join(dir, 'reports/figures/loss.svg'), 'utf8'), /<path d="M/);
+
+  // the config command line reaches the script through the package script
+  ok(await npmRun(dir, 'train', '-o', 'lr=0.1'), 'npm run train -- -o lr=0.1');
+  assert.equal(readLock(join(dir, 'models/logreg/run.lock')).config.lr, 0.1);
+  const bad = await npmRun(dir, 'train', '-o', 'lr=fast');
+  assert.notEqual(bad.code, 0);
+  assert.match(bad.stderr, /lr/);
+});
+
+test(
+  'vitest, no example, no linter, BSD, a data remote and no git: installs, tests, trains, syncs data',
+  SLOW,
+  async () => {
+    const pkg = await localLockstep();
+    const dir = join(tempDir(), 'variant');
+    const remote = join(tempDir(), 'remote');
+    const flags = ['--test-runner', 'vitest', '--no-example', '--linter', 'none', '--license', 'BSD-3-Clause'];
+    ok(
+      await lockstep([
+        'init',
+        dir,
+        '--yes',
+        ...flags,
+        '--data-remote',
+        remote,
+        '--no-git',
+        '--lockstep-version',
+        `file:${pkg}`,
+      ]),
+      'init',
+    );
+    assert.equal(existsSync(join(dir, '.git')), false);
+    assert.equal(existsSync(join(dir, 'biome.json')), false);
+    assert.equal(existsSync(join(dir, 'src/modeling/model.ts')), false);
+    assert.match(readFileSync(join(dir, 'LICENSE'), 'utf8'), /^BSD 3-Clause License/);
+    assert.match(readFileSync(join(dir, 'README.md'), 'utf8'), new RegExp(`rclone remote \`${remote}\``));
+
+    ok(await npmInstall(dir), 'npm install');
+    const tests = ok(await npmRun(dir, 'test'), 'npm test');
+    assert.match(tests.stdout, /Tests\s+2 passed/);
+    ok(await npmRun(dir, 'lint'), 'npm run lint (tsc)');
+    for (const stage of ['data', 'features', 'train', 'predict', 'plots'])
+      ok(await npmRun(dir, stage), `npm run ${stage}`);
+    const { rows } = await trainRuns(dir);
+    assert.equal(rows.length, 1);
+    assert.equal(rows[0]?.status, 'done');
+    const lock = readLock(join(dir, 'models/model/run.lock'));
+    assert.equal(lock.config.seed, 0);
+    assert.deepEqual(lock.repos, [], 'no git repository, so no code in the lock');
+
+    if ((await sh('rclone', ['version'], dir)).code !== 0) {
+      assert.notEqual(process.env.CI, 'true', 'rclone is required in CI');
+      return; // outside CI without rclone: the scripts were checked by the unit tests
+    }
+    mkdirSync(join(dir, 'data/raw/batch'));
+    writeFileSync(join(dir, 'data/raw/batch/x.csv'), 'a,b\n1,2\n');
+    ok(await npmRun(dir, 'data:push'), 'data:push');
+    assert.equal(readFileSync(join(remote, 'data/raw/batch/x.csv'), 'utf8'), 'a,b\n1,2\n');
+    assert.equal(existsSync(join(remote, 'data/raw/.gitkeep')), false);
+    rmSync(join(dir, 'data/raw/batch'), { recursive: true });
+    ok(await npmRun(dir, 'data:pull'), 'data:pull');
+    assert.equal(readFileSync(join(dir, 'data/raw/batch/x.csv'), 'utf8'), 'a,b\n1,2\n');
+  },
+);
+
+test('pnpm and no license: pnpm installs it, and its tests and train script pass', SLOW, async () => {
+  const pkg = await localLockstep();
+  const dir = join(tempDir(), 'pnpm-project');
+  // link: is pnpm's symlink dependency: pnpm leaves the linked package's own node_modules alone
+  ok(
+    await lockstep([
+      'init',
+      dir,
+      '--yes',
+      '--package-manager',
+      'pnpm',
+      '--license',
+      'none',
+      '--lockstep-version',
+      `link:${pkg}`,
+    ]),
+    'init',
+  );
+  const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+  assert.deepEqual(manifest.pnpm.onlyBuiltDependencies, ['better-sqlite3', 'esbuild']);
+  assert.equal(manifest.allowScripts, undefined);
+  assert.equal(existsSync(join(dir, 'LICENSE')), false);
+  const readme = readFileSync(join(dir, 'README.md'), 'utf8');
+  assert.match(readme, /^pnpm install$/m);
+  assert.match(readme, /^pnpm train /m);
+  assert.doesNotMatch(readme, /npm run/);
+
+  // pnpm is not on the machine: npm installs pnpm 10 (it supports Node 20) into a temporary prefix
+  const prefix = tempDir('pnpm-');
+  ok(
+    await sh('npm', ['install', '--prefix', prefix, '--prefer-offline', '--no-audit', '--no-fund', 'pnpm@10'], prefix),
+    'npm install pnpm',
+  );
+  const pnpm = (...args: string[]) => sh(join(prefix, 'node_modules/.bin/pnpm'), args, dir);
+  ok(await pnpm('install'), 'pnpm install');
+  const tests = ok(await pnpm('test'), 'pnpm test');
+  assert.match(tests.stdout, /# pass 4\b/);
+  ok(await pnpm('lint'), 'pnpm lint');
+  for (const stage of ['data', 'features', 'train']) ok(await pnpm(stage), `pnpm ${stage}`);
+  const { rows } = await trainRuns(dir);
+  assert.equal(rows[0]?.status, 'done');
+  assert.ok(existsSync(join(dir, 'models/logreg/run.lock')));
+});
