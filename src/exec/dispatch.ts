@@ -3,6 +3,7 @@ import type { Runs } from '../core/runs.ts';
 import { LockstepError } from '../errors.ts';
 import type { ExperimentRecord, Store } from '../store/store.ts';
 import { executeInline } from './inline.ts';
+import type { PoolOptions } from './pool/pool.ts';
 import { Progress } from './progress.ts';
 import { Recorder } from './recorder.ts';
 import { assertSendable } from './sendable.ts';
@@ -101,13 +102,22 @@ export async function executeExperiment(
   let failure: unknown;
   try {
     if (refs) {
-      recorder?.startTimer();
-      const { executePool } = await import('./pool/pool.ts');
-      await executePool(
-        todo,
-        { ...o, isolate, steps: refs, runsPerTask: options.runsPerTask, progress, attempts },
-        onFinished,
-      );
+      // Nothing to do starts no pool; otherwise no more workers than runs (each costs a thread and loading the steps).
+      if (todo.length > 0)
+        await runPool(
+          todo,
+          {
+            ...o,
+            jobs: Math.min(o.jobs, todo.length),
+            isolate,
+            steps: refs,
+            runsPerTask: options.runsPerTask,
+            progress,
+            attempts,
+          },
+          onFinished,
+          recorder,
+        );
     } else {
       await executeInline(todo, fns ?? [], o.config, { ...o, progress, attempts }, onFinished);
     }
@@ -124,4 +134,16 @@ export async function executeExperiment(
   }
   if (failure !== undefined) throw failure;
   return summarise(ctx.runs.length, todo.length, finished, performance.now() - started, attempts);
+}
+
+async function runPool(
+  todo: readonly Run[],
+  options: PoolOptions,
+  onFinished: (run: Run) => Promise<void> | undefined,
+  recorder: Recorder | null,
+): Promise<void> {
+  // While runs execute in workers this thread is idle: flush on a timer too.
+  recorder?.startTimer();
+  const { executePool } = await import('./pool/pool.ts');
+  await executePool(todo, options, onFinished);
 }

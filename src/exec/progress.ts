@@ -153,7 +153,7 @@ class BarSink implements ProgressSink {
     return {
       failed: p.failed,
       rate: p.rate >= 10 ? Math.round(p.rate) : p.rate.toFixed(1),
-      eta: formatSeconds(p.etaSeconds),
+      etaText: formatSeconds(p.etaSeconds),
     };
   }
   update(p: ProgressState): void {
@@ -162,7 +162,8 @@ class BarSink implements ProgressSink {
       this.bar = new cliProgress.SingleBar(
         {
           stream: this.stream,
-          format: 'runs {bar} {value}/{total} | failed {failed} | {rate} runs/s | ETA {eta}',
+          format: '{bar} {value}/{total} runs | {failed} failed | {rate}/s | ETA {etaText}',
+          barsize: 24,
           hideCursor: true,
           fps: 10,
         },
