@@ -47,12 +47,28 @@ export interface LineageNode {
  * the store.
  */
 export async function lineage(ref: string, session?: Session): Promise<LineageNode[]> {
+  const { nodes } = await walk(ref, session);
+  return [...nodes.values()];
+}
+
+/** The locks of a run and all its ancestors (those that could be found), with their files when on disk. */
+export async function lineageLocks(
+  ref: string,
+  session?: Session,
+): Promise<Map<string, { lock: RunLock; file: string | null }>> {
+  return (await walk(ref, session)).locks;
+}
+
+async function walk(ref: string, session?: Session) {
   const start = await resolveLock(ref, session);
   const nodes = new Map<string, LineageNode>();
-  const queue: RunLock[] = [start.lock];
+  const locks = new Map<string, { lock: RunLock; file: string | null }>();
+  const queue: { lock: RunLock; file: string | null }[] = [start];
   while (queue.length) {
-    const lock = queue.shift() as RunLock;
+    const item = queue.shift() as { lock: RunLock; file: string | null };
+    const { lock } = item;
     if (nodes.has(lock.id)) continue;
+    locks.set(lock.id, item);
     nodes.set(lock.id, {
       id: lock.id,
       name: lock.name,
@@ -77,16 +93,20 @@ export async function lineage(ref: string, session?: Session): Promise<LineageNo
         });
     }
   }
-  return [...nodes.values()];
+  return { nodes, locks };
 }
 
-async function follow(root: string, link: { id: string; path: string }, session?: Session): Promise<RunLock | null> {
+async function follow(
+  root: string,
+  link: { id: string; path: string },
+  session?: Session,
+): Promise<{ lock: RunLock; file: string | null } | null> {
   const path = fromLockPath(root, link.path);
   if (existsSync(path)) {
-    const { lock } = readLock(path);
-    if (lock.id === link.id) return lock;
+    const { lock, file } = readLock(path);
+    if (lock.id === link.id) return { lock, file };
   }
   if (!session) return null;
   const [rec] = await getLock(session.store.driver, link.id);
-  return rec?.id === link.id ? rec.lock : null;
+  return rec?.id === link.id ? { lock: rec.lock, file: existsSync(rec.lockPath) ? rec.lockPath : null } : null;
 }
