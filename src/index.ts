@@ -35,7 +35,14 @@ export { type LockOptions, lock } from './lock/lock.ts';
 export { type LockRecord, listLocks } from './lock/records.ts';
 export { type LineageNode, lineage, resolveLock } from './lock/resolve.ts';
 export { type Drift, type VerifyReport, verifyLock } from './lock/verify.ts';
-export { createModelFile, MODEL_FORMAT_VERSION, type ModelFile, type ModelFileOptions } from './models/format.ts';
+export {
+  createModelFile,
+  fitScaler,
+  MODEL_FORMAT_VERSION,
+  type ModelFile,
+  type ModelFileOptions,
+  type Scaler,
+} from './models/format.ts';
 export { LoadedModel, type Prediction } from './models/loaded.ts';
 export type { ModelRegistry, ModelVersion, RegisteredModel, RegisterVersionOptions } from './models/registry.ts';
 export { type ModelRef, parseModelUri } from './models/uri.ts';

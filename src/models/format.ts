@@ -25,6 +25,8 @@ export interface ModelFile {
   target: string | null;
   /** The training parameters (given to the ml.js constructor), so a retrain can repeat them. */
   params: Record<string, unknown>;
+  /** Standardisation applied to every input before the model sees it: (x - mean) / std, per feature. */
+  scaler: Scaler | null;
   createdAt: string;
   /** The lockstep version that wrote the file. */
   lockstep: string;
@@ -32,8 +34,15 @@ export interface ModelFile {
   model: unknown;
 }
 
+export interface Scaler {
+  mean: number[];
+  std: number[];
+}
+
 export interface ModelFileOptions {
   algorithm: string;
+  /** The standardisation the model was trained with, if any (see {@link fitScaler}). */
+  scaler?: Scaler | null;
   features: string[];
   labels: string[];
   target?: string | null;
@@ -64,6 +73,7 @@ export function createModelFile(model: { toJSON(): unknown }, options: ModelFile
     labels: options.labels.map(String),
     target: options.target ?? null,
     params: options.params ?? {},
+    scaler: options.scaler ?? null,
     createdAt: new Date().toISOString(),
     lockstep: VERSION,
     // a round trip through JSON drops class instances (matrices) to the plain data ml.js loads back
@@ -104,6 +114,12 @@ export function checkModelFile(raw: unknown, where: string): ModelFile {
   if (new Set(f.features).size !== f.features?.length) throw bad('"features" has duplicate names');
   if (!names(f.labels)) throw bad('"labels" must be a non-empty list of names');
   if (f.model === null || typeof f.model !== 'object') throw bad('"model" must be the ml.js model JSON');
+  const n = (f.features as string[]).length;
+  const vec = (v: unknown) =>
+    Array.isArray(v) && v.length === n && v.every((x) => typeof x === 'number' && Number.isFinite(x));
+  if (f.scaler != null && !(vec(f.scaler.mean) && vec(f.scaler.std) && f.scaler.std.every((x) => x !== 0))) {
+    throw bad(`"scaler" must hold "mean" and non-zero "std", ${n} numbers each`);
+  }
   return {
     format: MODEL_FORMAT,
     formatVersion: f.formatVersion,
@@ -113,8 +129,26 @@ export function checkModelFile(raw: unknown, where: string): ModelFile {
     labels: f.labels as string[],
     target: typeof f.target === 'string' ? f.target : null,
     params: f.params && typeof f.params === 'object' ? f.params : {},
+    scaler: f.scaler ?? null,
     createdAt: typeof f.createdAt === 'string' ? f.createdAt : '',
     lockstep: typeof f.lockstep === 'string' ? f.lockstep : '',
     model: f.model,
   };
+}
+
+/** The per-feature mean and standard deviation of training rows (a constant column gets std 1). */
+export function fitScaler(X: number[][]): Scaler {
+  const d = X[0]?.length ?? 0;
+  const mean = Array.from({ length: d }, (_, j) => X.reduce((s, r) => s + (r[j] as number), 0) / (X.length || 1));
+  const std = Array.from(
+    { length: d },
+    (_, j) =>
+      Math.sqrt(X.reduce((s, r) => s + ((r[j] as number) - (mean[j] as number)) ** 2, 0) / (X.length || 1)) || 1,
+  );
+  return { mean, std };
+}
+
+export function applyScaler(scaler: Scaler, X: number[][]): number[][] {
+  const { mean, std } = scaler;
+  return X.map((r) => r.map((v, j) => (v - (mean[j] as number)) / (std[j] as number)));
 }

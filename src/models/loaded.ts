@@ -1,5 +1,5 @@
 import { LockstepError } from '../errors.ts';
-import type { ModelFile } from './format.ts';
+import { applyScaler, type ModelFile } from './format.ts';
 import { algorithm, type Predictor } from './mljs.ts';
 
 /** One answer of a model. */
@@ -33,7 +33,8 @@ export class LoadedModel {
 
   constructor(readonly file: ModelFile) {
     try {
-      this.predictor = algorithm(file.algorithm).load(file.model);
+      // a copy: some ml.js loaders rebuild in place (ml-knn adds parent links to the tree), which would leave the file unserialisable
+      this.predictor = algorithm(file.algorithm).load(structuredClone(file.model));
     } catch (e) {
       if (e instanceof LockstepError) throw e;
       throw new LockstepError('E_CODEC', `the ${file.algorithm} model cannot be loaded: ${(e as Error).message}`, {
@@ -95,9 +96,12 @@ export class LoadedModel {
   predictVectors(X: number[][], withProbabilities = true): Prediction[] {
     if (X.length === 0) return [];
     const labels = this.file.labels;
-    const idx = this.predictor.predict(X);
+    const input = this.file.scaler ? applyScaler(this.file.scaler, X) : X;
+    const idx = this.predictor.predict(input);
     const probs =
-      withProbabilities && this.predictor.probabilities ? this.predictor.probabilities(X, labels.length) : undefined;
+      withProbabilities && this.predictor.probabilities
+        ? this.predictor.probabilities(input, labels.length)
+        : undefined;
     return idx.map((index, i) => {
       const p: Prediction = { label: labels[index] ?? String(index), index };
       const row = probs?.[i];

@@ -1,6 +1,6 @@
 import type { Table } from '../artifacts/tabular.ts';
 import { LockstepError } from '../errors.ts';
-import { createModelFile, type ModelFile } from './format.ts';
+import { applyScaler, createModelFile, fitScaler, type ModelFile } from './format.ts';
 import { LoadedModel } from './loaded.ts';
 import { algorithm } from './mljs.ts';
 
@@ -118,7 +118,11 @@ export interface TrainResult {
   cvAccuracy: number;
 }
 
-/** Cross-validates a configuration, then fits it on all the data and wraps it in a model file. */
+/**
+ * Cross-validates a configuration, then fits it on all the data and wraps it
+ * in a model file. With `standardise`, a scaler is fitted on each fold's
+ * training rows only (and on all rows for the final model) and saved in the file.
+ */
 export function trainModel(
   algo: string,
   params: Record<string, unknown>,
@@ -126,19 +130,23 @@ export function trainModel(
   features: string[],
   target: string,
   folds = 5,
+  standardise = false,
 ): TrainResult {
   const a = algorithm(algo);
+  const fitOn = (X: number[][], y: number[]): ModelFile => {
+    const scaler = standardise ? fitScaler(X) : null;
+    const model = a.train(scaler ? applyScaler(scaler, X) : X, y, params);
+    return createModelFile(model, { algorithm: algo, features, labels: data.labels, target, params, scaler });
+  };
   const parts = stratifiedFolds(data.y, folds);
   let acc = 0;
   for (const test of parts) {
     const held = new Set(test);
     const trainIdx = data.y.map((_, i) => i).filter((i) => !held.has(i));
-    const model = a.train(
+    const file = fitOn(
       trainIdx.map((i) => data.X[i] as number[]),
       trainIdx.map((i) => data.y[i] as number),
-      params,
     );
-    const file = createModelFile(model, { algorithm: algo, features, labels: data.labels, target, params });
     const scored = evaluate(new LoadedModel(file), {
       X: test.map((i) => data.X[i] as number[]),
       y: test.map((i) => data.y[i] as number),
@@ -146,9 +154,5 @@ export function trainModel(
     });
     acc += scored.accuracy / parts.length;
   }
-  const model = a.train(data.X, data.y, params);
-  return {
-    file: createModelFile(model, { algorithm: algo, features, labels: data.labels, target, params }),
-    cvAccuracy: acc,
-  };
+  return { file: fitOn(data.X, data.y), cvAccuracy: acc };
 }

@@ -61,7 +61,7 @@ export async function retrain(
       usedVersion = info.version;
       const path = await r.useDataset(dataset, info.version);
       const data = tableToXY(await datasetTable(path, dataset), file.features, target, file.labels);
-      const result = trainModel(algorithm, params, data, file.features, target, folds);
+      const result = trainModel(algorithm, params, data, file.features, target, folds, file.scaler !== null);
       cv = result.cvAccuracy;
       trained = result.file;
       r.fields.accuracy = cv;

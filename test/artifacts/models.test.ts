@@ -76,6 +76,27 @@ describe('model files and ml.js algorithms', () => {
     assert.throws(() => model.predict([[1, 2, 3]]), /array of 4 numbers/);
   });
 
+  test('a standardised model saves its scaler and applies it to every input', () => {
+    const data = irisXY();
+    const { file, cvAccuracy } = trainModel('knn', { k: 5 }, data, FEATURES, 'species', 5, true);
+    assert.ok(cvAccuracy > 0.9);
+    assert.equal(file.scaler?.mean.length, 4);
+    assert.ok(Math.abs((file.scaler?.mean[0] ?? 0) - 5.843) < 0.01);
+    const back = new LoadedModel(parseModelFile(JSON.stringify(file), 'x'));
+    assert.equal(back.predict([[5.1, 3.5, 1.4, 0.2]])[0]?.label, 'setosa');
+    assert.equal(back.predict([[6.7, 3.0, 5.2, 2.3]])[0]?.label, 'virginica');
+    // the raw model alone (no scaler) sees unscaled inputs differently: the scaler really is applied
+    const raw = new LoadedModel({ ...file, scaler: null });
+    assert.notDeepEqual(
+      raw.predict(data.X.slice(0, 150)).map((p) => p.label),
+      back.predict(data.X.slice(0, 150)).map((p) => p.label),
+    );
+    assert.throws(
+      () => parseModelFile(JSON.stringify({ ...file, scaler: { mean: [0], std: [1] } }), 'x'),
+      /"scaler" must hold/,
+    );
+  });
+
   test('stratified folds keep class proportions and cover every row once', () => {
     const y = [...new Array(30).fill(0), ...new Array(15).fill(1)];
     const folds = stratifiedFolds(y, 5);
