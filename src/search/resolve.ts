@@ -17,6 +17,8 @@ export interface Resolved {
 export interface Scope {
   exp: ExperimentRecord;
   dialect: Dialect;
+  /** How the run row is named in the query (default `t`; the quoted table name when it has no alias). */
+  alias?: string;
 }
 
 const ROLE_OF: Record<string, string> = {
@@ -67,6 +69,12 @@ function column(name: string, kind: Kind | null): Resolved {
  * (MLflow's behaviour); an unknown bare name or scope is an error.
  */
 export function resolveIdent(ident: Ident, s: Scope): Resolved {
+  const r = resolveOn(ident, s);
+  // names below are written against `t`; column names are sanitised, so `t.` only ever means the run row
+  return !s.alias || s.alias === 't' ? r : { ...r, sql: r.sql.replace(/\bt\./g, `${s.alias}.`) };
+}
+
+function resolveOn(ident: Ident, s: Scope): Resolved {
   const { scope, key, pos } = ident;
   const lower = scope.toLowerCase();
   if (lower === 'metrics' || lower === 'metric') return metric(s, key);

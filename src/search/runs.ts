@@ -2,7 +2,7 @@ import { LockstepError } from '../errors.ts';
 import type { Driver, Row } from '../store/driver.ts';
 import { quoteId } from '../store/driver.ts';
 import type { ExperimentRecord, Store } from '../store/store.ts';
-import { compileFilter } from './compile.ts';
+import { type Compiled, compileFilter } from './compile.ts';
 import { parseIdent } from './parse.ts';
 import { resolveIdent, type Scope } from './resolve.ts';
 import { ensureTags } from './tags.ts';
@@ -94,6 +94,15 @@ export async function queryRuns(
   });
   if (q.metrics !== false && rows.length) await addLatestMetrics(driver, exp.id, rows);
   return { total: Number(count?.n ?? 0), rows };
+}
+
+/**
+ * A filter as a WHERE condition on an experiment table queried without an
+ * alias (as `Store.queryRuns` does), ready for its `where` option.
+ */
+export async function filterCondition(store: Store, exp: ExperimentRecord, filter: string): Promise<Compiled> {
+  await ensureTags(store.driver);
+  return compileFilter(filter, { exp, dialect: store.driver.dialect, alias: quoteId(exp.tableName) });
 }
 
 /** The latest value of each metric of each run, in one windowed query per 500 runs. */

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { LockstepError } from '../../errors.ts';
+import { filterCondition } from '../../search/index.ts';
 import { createSession, type Session } from '../../session.ts';
 import { toDisplay } from '../../store/display.ts';
 import { RUN_COLUMNS } from '../../store/names.ts';
@@ -51,6 +52,10 @@ export function registerRead(program: Command): void {
     .description('list the runs of an experiment')
     .option('--db <url>', DB_HELP)
     .option('--where <sql>', 'a SQL condition on the run columns, e.g. "accuracy > 0.9 AND model = \'knn\'"')
+    .option(
+      '--filter <expr>',
+      'a search filter (MLflow syntax with OR/NOT), e.g. "metrics.acc > 0.9 and params.model = \'knn\'"',
+    )
     .option('--sort <column>', 'sort by a column; "-column" or "column:desc" for descending')
     .option('--limit <n>', 'show at most n runs', parsePositiveInt('--limit'))
     .option('--columns <list>', 'comma-separated columns to show')
@@ -61,8 +66,9 @@ export function registerRead(program: Command): void {
         const exp = await session.store.requireExperiment(name);
         const mode = outputMode(opts);
         const sort = parseSort(opts.sort);
+        const where = await combineWhere(session, exp, opts.where, opts.filter);
         const rows = await session.store.queryRuns(exp, {
-          ...(opts.where ? { where: { sql: opts.where, params: [] } } : {}),
+          ...(where ? { where } : {}),
           ...(sort ? { orderBy: sort.column, descending: sort.descending } : {}),
           ...(opts.limit !== undefined ? { limit: opts.limit } : {}),
         });
@@ -146,6 +152,7 @@ export function registerRead(program: Command): void {
 
 interface RunsOptions {
   where?: string;
+  filter?: string;
   sort?: string;
   limit?: number;
   columns?: string;
@@ -158,6 +165,15 @@ function parsePositiveInt(flag: string) {
       throw new LockstepError('E_INPUT', `${flag} must be a positive integer, got "${v}"`);
     return n;
   };
+}
+
+/** --where (raw SQL) and --filter (the search grammar, parameterised) together, joined by AND. */
+async function combineWhere(session: Session, exp: ExperimentRecord, where?: string, filter?: string) {
+  const parts: { sql: string; params: readonly unknown[] }[] = [];
+  if (where) parts.push({ sql: where, params: [] });
+  if (filter) parts.push(await filterCondition(session.store, exp, filter));
+  if (parts.length === 0) return undefined;
+  return { sql: parts.map((p) => `(${p.sql})`).join(' AND '), params: parts.flatMap((p) => p.params) };
 }
 
 export function parseSort(spec: string | undefined): { column: string; descending: boolean } | undefined {
