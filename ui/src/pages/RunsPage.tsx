@@ -12,34 +12,47 @@ import { ColumnChooser } from '../runs/ColumnChooser.tsx';
 import { availableColumns, defaultColumns } from '../runs/columns.ts';
 import { FilterBar } from '../runs/FilterBar.tsx';
 import { RunsTable } from '../runs/RunsTable.tsx';
-import { useRunPages } from '../runs/useRunPages.ts';
+import { type RunPages, useRunPages } from '../runs/useRunPages.ts';
 
 const list = (s: string | null) => (s ? s.split(',').filter(Boolean) : []);
 
 export function RunsPage({ name }: { name: string }) {
   const exp = useApi((signal) => loadExperiment(name, signal), [name]);
+  const [query] = useQueryState();
+  const filter = query.get('filter') ?? '';
+  const sort = query.get('sort') ?? '';
+  const order = query.get('order') === 'asc' ? 'asc' : 'desc';
+  const colParam = query.get('columns');
+  const defaults = useMemo(() => (exp.data ? defaultColumns(exp.data) : null), [exp.data]);
+  // with the columns in the URL, the first page loads while the experiment does
+  const columns = colParam !== null ? list(colParam) : defaults;
+  const pages = useRunPages({ experiment: name, filter, sort, order, columns: columns ?? [] }, columns !== null);
   return (
     <section className="runs-page">
       <ExperimentTabs name={name} current="runs" />
       {exp.state === 'loading' && <Loading what="Loading experiment" />}
       {exp.state === 'error' && <ErrorBox error={exp.error} retry={exp.reload} />}
-      {exp.data && <RunsView experiment={exp.data} />}
+      {exp.data && columns && <RunsView experiment={exp.data} pages={pages} visibleNames={columns} />}
     </section>
   );
 }
 
-function RunsView({ experiment }: { experiment: ExperimentDetail }) {
+function RunsView({
+  experiment,
+  pages,
+  visibleNames,
+}: {
+  experiment: ExperimentDetail;
+  pages: RunPages;
+  visibleNames: string[];
+}) {
   const [query, setQuery] = useQueryState();
   const filter = query.get('filter') ?? '';
   const sort = query.get('sort') ?? '';
   const order = query.get('order') === 'asc' ? 'asc' : 'desc';
   const selected = list(query.get('sel'));
   const available = useMemo(() => availableColumns(experiment), [experiment]);
-  const defaults = useMemo(() => defaultColumns(experiment), [experiment]);
-  const colParam = query.get('columns');
-  const visibleNames = colParam === null ? defaults : list(colParam);
   const visible = available.filter((c) => visibleNames.includes(c.name));
-  const pages = useRunPages({ experiment: experiment.name, filter, sort, order, columns: visible.map((c) => c.name) });
 
   const onSort = (column: string) => {
     // first click sorts descending (best scores first), the next flips

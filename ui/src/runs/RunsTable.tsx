@@ -47,9 +47,12 @@ export function RunsTable({
   const first = items[0]?.index ?? 0;
   const last = items[items.length - 1]?.index ?? 0;
   const { ensure } = pages;
+  // also re-run when a page arrives (version), which lets the next page be prefetched
+  const { version } = pages;
+  // biome-ignore lint/correctness/useExhaustiveDependencies: version is a trigger, not a value used inside
   useEffect(() => {
     if (total > 0) ensure(first, last);
-  }, [first, last, total, ensure]);
+  }, [first, last, total, ensure, version]);
 
   const template = `${FIXED} ${columns.map(() => `${COL_WIDTH}px`).join(' ')}`;
   const width = 36 + 110 + 84 + columns.length * COL_WIDTH;

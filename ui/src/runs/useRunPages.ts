@@ -29,8 +29,8 @@ export interface RunPages {
   reload(): void;
 }
 
-export function useRunPages(q: RunQuery): RunPages {
-  const key = JSON.stringify(q);
+export function useRunPages(q: RunQuery, enabled = true): RunPages {
+  const key = enabled ? JSON.stringify(q) : '';
   const pages = useRef(new Map<number, RunRow[]>());
   const inflight = useRef(new Map<number, AbortController>());
   const [total, setTotal] = useState<number>();
@@ -40,12 +40,20 @@ export function useRunPages(q: RunQuery): RunPages {
   const genRef = useRef(0);
   const totalRef = useRef(0);
 
-  const fetchPage = useCallback(
-    (page: number) => {
-      if (pages.current.has(page) || inflight.current.has(page)) return;
+  /** Fetches `count` consecutive pages from `first` in one request (a scroll jump often straddles two). */
+  const fetchPages = useCallback(
+    (first: number, count = 1) => {
+      const wanted: number[] = [];
+      for (let p = first; p < first + count; p++) if (!pages.current.has(p) && !inflight.current.has(p)) wanted.push(p);
+      if (wanted.length === 0 || !key) return;
+      const from = wanted[0]!;
+      const to = wanted[wanted.length - 1]!;
       const gen = genRef.current;
       const ctrl = new AbortController();
-      inflight.current.set(page, ctrl);
+      for (let p = from; p <= to; p++) inflight.current.set(p, ctrl);
+      const done = () => {
+        for (let p = from; p <= to; p++) inflight.current.delete(p);
+      };
       const query = JSON.parse(key) as RunQuery;
       api
         .get<RunsPage>(
@@ -56,16 +64,18 @@ export function useRunPages(q: RunQuery): RunPages {
             order: query.sort ? query.order : undefined,
             // the server adds every metric's last value by itself and refuses `metrics.*` as column names
             columns: query.columns.filter((c) => !c.startsWith('metrics.')).join(','),
-            offset: page * PAGE_SIZE,
-            limit: PAGE_SIZE,
+            offset: from * PAGE_SIZE,
+            limit: (to - from + 1) * PAGE_SIZE,
           },
           ctrl.signal,
         )
         .then(
           (res) => {
             if (gen !== genRef.current) return;
-            inflight.current.delete(page);
-            pages.current.set(page, res.runs);
+            done();
+            for (let p = from; p <= to; p++) {
+              pages.current.set(p, res.runs.slice((p - from) * PAGE_SIZE, (p - from + 1) * PAGE_SIZE));
+            }
             totalRef.current = res.total;
             setTotal(res.total);
             setError(undefined);
@@ -73,7 +83,7 @@ export function useRunPages(q: RunQuery): RunPages {
           },
           (e: Error) => {
             if (gen !== genRef.current || e.name === 'AbortError') return;
-            inflight.current.delete(page);
+            done();
             setError(e);
           },
         );
@@ -89,8 +99,8 @@ export function useRunPages(q: RunQuery): RunPages {
     pages.current.clear();
     setTotal(undefined);
     setError(undefined);
-    fetchPage(0);
-  }, [key, generation, fetchPage]);
+    if (key) fetchPages(0);
+  }, [key, generation, fetchPages]);
 
   // Dragging the scrollbar across 100,000 rows passes hundreds of pages: only
   // the pages where the view comes to rest are fetched, so the server is not
@@ -104,15 +114,18 @@ export function useRunPages(q: RunQuery): RunPages {
       const to = Math.floor(last / PAGE_SIZE);
       const near = pages.current.has(from - 1) || pages.current.has(from) || pages.current.has(to + 1);
       const load = () => {
-        for (let p = from; p <= to; p++) fetchPage(p);
-        // prefetch the next page once half of the last one is on screen
-        if (last % PAGE_SIZE > PAGE_SIZE / 2 && (to + 1) * PAGE_SIZE < totalRef.current) fetchPage(to + 1);
+        fetchPages(from, to - from + 1);
+        // prefetch the next page once the visible ones are in and half of the last one is on screen
+        let visibleLoaded = true;
+        for (let p = from; p <= to; p++) visibleLoaded &&= pages.current.has(p);
+        if (visibleLoaded && last % PAGE_SIZE > PAGE_SIZE / 2 && (to + 1) * PAGE_SIZE < totalRef.current)
+          fetchPages(to + 1);
       };
       clearTimeout(timer.current);
       if (near) load();
       else timer.current = setTimeout(load, 80);
     },
-    [fetchPage],
+    [fetchPages],
   );
 
   return {
