@@ -1,12 +1,13 @@
+import type { Readable, Writable } from 'node:stream';
 import * as p from '@clack/prompts';
 import { LockstepError } from '../errors.ts';
 import { defaultChoices } from './defaults.ts';
 import { checkDataRemote, checkPackageName, type InitChoices, toPackageName } from './options.ts';
 
 /** Unwraps a prompt's answer; Ctrl-C or Escape ends init before anything is written. */
-function answer<T>(value: T): Exclude<T, symbol> {
+function answer<T>(value: T, io: { output?: Writable } = {}): Exclude<T, symbol> {
   if (p.isCancel(value)) {
-    p.cancel('Cancelled; nothing was written.');
+    p.cancel('Cancelled; nothing was written.', io);
     throw new LockstepError('E_INPUT', 'lockstep init was cancelled; nothing was written');
   }
   return value as Exclude<T, symbol>;
@@ -16,11 +17,15 @@ function answer<T>(value: T): Exclude<T, symbol> {
  * Asks for every choice that no flag gave, each with its default
  * preselected, and returns the complete set.
  */
-export async function promptChoices(dir: string, given: Partial<InitChoices>): Promise<InitChoices> {
-  p.intro('lockstep init: a new machine-learning project');
+export async function promptChoices(
+  dir: string,
+  given: Partial<InitChoices>,
+  io: { input?: Readable; output?: Writable } = {},
+): Promise<InitChoices> {
+  p.intro('lockstep init: a new machine-learning project', io);
   const base = defaultChoices(dir, given);
   const text = async (message: string, initialValue: string, validate?: (v: string) => string | undefined) =>
-    answer(await p.text({ message, initialValue, validate: validate && ((v) => validate(v ?? '')) }));
+    answer(await p.text({ ...io, message, initialValue, validate: validate && ((v) => validate(v ?? '')) }), io);
 
   const projectName =
     given.projectName ??
@@ -32,6 +37,7 @@ export async function promptChoices(dir: string, given: Partial<InitChoices>): P
     given.license ??
     answer(
       await p.select({
+        ...io,
         message: 'License',
         initialValue: base.license,
         options: [
@@ -40,11 +46,13 @@ export async function promptChoices(dir: string, given: Partial<InitChoices>): P
           { value: 'none' as const, label: 'none', hint: 'all rights reserved' },
         ],
       }),
+      io,
     );
   const packageManager =
     given.packageManager ??
     answer(
       await p.select({
+        ...io,
         message: 'Package manager',
         initialValue: base.packageManager,
         options: [
@@ -52,11 +60,13 @@ export async function promptChoices(dir: string, given: Partial<InitChoices>): P
           { value: 'pnpm' as const, label: 'pnpm' },
         ],
       }),
+      io,
     );
   const testRunner =
     given.testRunner ??
     answer(
       await p.select({
+        ...io,
         message: 'Test runner',
         initialValue: base.testRunner,
         options: [
@@ -64,11 +74,13 @@ export async function promptChoices(dir: string, given: Partial<InitChoices>): P
           { value: 'vitest' as const, label: 'Vitest' },
         ],
       }),
+      io,
     );
   const linter =
     given.linter ??
     answer(
       await p.select({
+        ...io,
         message: 'Linter and formatter',
         initialValue: base.linter,
         options: [
@@ -76,6 +88,7 @@ export async function promptChoices(dir: string, given: Partial<InitChoices>): P
           { value: 'none' as const, label: 'none', hint: 'lint only type-checks' },
         ],
       }),
+      io,
     );
   let dataRemote = given.dataRemote;
   if (dataRemote === undefined) {
@@ -85,10 +98,11 @@ export async function promptChoices(dir: string, given: Partial<InitChoices>): P
     dataRemote = remote.trim() === '' ? null : remote.trim();
   }
   const example =
-    given.example ?? answer(await p.confirm({ message: 'Include the example pipeline?', initialValue: true }));
+    given.example ??
+    answer(await p.confirm({ ...io, message: 'Include the example pipeline?', initialValue: true }), io);
   const git =
     given.git ??
-    answer(await p.confirm({ message: 'Create a git repository with a first commit?', initialValue: true }));
+    answer(await p.confirm({ ...io, message: 'Create a git repository with a first commit?', initialValue: true }), io);
   return {
     ...base,
     projectName,

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative, sep } from 'node:path';
 import { test } from 'node:test';
 import { tempDir } from '../helpers.ts';
-import { lockstep, ok, sh } from './helpers.ts';
+import { lockstep, ok, REPO, sh } from './helpers.ts';
 
 const LAYOUT = [
   'README.md',
@@ -116,4 +116,14 @@ test('init --help says what happens without a terminal', async () => {
   const done = ok(await lockstep(['init', '--help']), 'init --help');
   assert.match(done.stdout, /Without a terminal .* behaves as with --yes/);
   assert.match(done.stdout, /--data-remote <remote>/);
+});
+
+test('every template ships in the npm package', async () => {
+  const packed = ok(await sh('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], REPO), 'npm pack');
+  const files = new Set((JSON.parse(packed.stdout) as { files: { path: string }[] }[])[0]?.files.map((f) => f.path));
+  const templates = readdirSync(join(REPO, 'templates'), { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => relative(REPO, join(e.parentPath, e.name)).split(sep).join('/'));
+  assert.ok(templates.length > 20, `only ${templates.length} templates found`);
+  for (const t of templates) assert.ok(files.has(t), `${t} is not in the package`);
 });

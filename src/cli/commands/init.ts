@@ -1,4 +1,4 @@
-import { relative } from 'node:path';
+import { relative, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { defaultChoices } from '../../scaffold/defaults.ts';
 import { checkTarget, type InitChoices, initProject } from '../../scaffold/index.ts';
@@ -85,7 +85,8 @@ function fromFlags(f: InitFlags): Partial<InitChoices> {
 
 function report(dir: string, c: InitChoices, count: number, git: Awaited<ReturnType<typeof initProject>>['git']) {
   const run = c.packageManager === 'pnpm' ? 'pnpm' : 'npm run';
-  const where = relative(process.cwd(), dir) || '.';
+  const rel = relative(process.cwd(), resolve(dir));
+  const where = rel === '' ? '.' : rel.startsWith('..') ? resolve(dir) : rel;
   const lines = [
     `Created ${c.projectName} in ${where} (${count} files).`,
     git.done ? `git: first commit ${git.commit.slice(0, 12)} on main` : `git: ${git.reason}`,
