@@ -179,13 +179,15 @@ export async function pullTag(
       const files = Object.values(manifest.locks ?? {}).flat();
       const list = [...new Set(files.map((f) => blobName(f.hash)))];
       writeFileSync(join(stage, 'files.txt'), `${list.join('\n')}\n`);
-      await rclone([
-        'copy',
-        '--files-from',
-        join(stage, 'files.txt'),
-        remoteJoin(options.data, 'blobs'),
-        join(stage, 'blobs'),
-      ]);
+      if (list.length) {
+        await rclone([
+          'copy',
+          '--files-from',
+          join(stage, 'files.txt'),
+          remoteJoin(options.data, 'blobs'),
+          join(stage, 'blobs'),
+        ]);
+      }
       for (const f of files) {
         if (f.path.startsWith('/')) continue;
         const dest = join(into, ...f.path.split('/'));

@@ -17,7 +17,8 @@ const Config = z.object({
   save_dir: z.string().default('results/train'),
 });
 
-const BIN = fileURLToPath(new URL('../../bin/lockstep.js', import.meta.url));
+// The sources through tsx, not bin/ (which prefers a built dist/ that may be older than the sources).
+const CLI = ['--import', import.meta.resolve('tsx'), fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url))];
 const SCRIPT = fileURLToPath(new URL('./fixtures/train.ts', import.meta.url));
 
 const home = process.cwd();
@@ -137,7 +138,7 @@ for (const backend of backends()) {
 
 describe('lockstep run (a script in its own process)', () => {
   const run = (cwd: string, ...args: string[]) =>
-    spawnSync(process.execPath, [BIN, 'run', SCRIPT, ...args], { cwd, encoding: 'utf8', env: { ...process.env } });
+    spawnSync(process.execPath, [...CLI, 'run', SCRIPT, ...args], { cwd, encoding: 'utf8', env: { ...process.env } });
 
   test('--debug: the failing frame’s locals are captured and shown (a = 0)', () => {
     const cwd = makeRepo();
@@ -147,7 +148,7 @@ describe('lockstep run (a script in its own process)', () => {
     assert.match(r.stderr, /^ {4}a = 0$/m);
     assert.match(r.stderr, /^ {4}scale = 1$/m);
     // the same through the environment variable; without either, no locals
-    const env = spawnSync(process.execPath, [BIN, 'run', SCRIPT, '-o', 'fail=true', '--db', join(cwd, 'x.db')], {
+    const env = spawnSync(process.execPath, [...CLI, 'run', SCRIPT, '-o', 'fail=true', '--db', join(cwd, 'x.db')], {
       cwd,
       encoding: 'utf8',
       env: { ...process.env, LOCKSTEP_DEBUG: '1' },

@@ -1,8 +1,10 @@
 import type { Command } from 'commander';
 import { LockstepError } from '../../errors.ts';
+import { gcLocksHere, printLockGc } from './gcLocks.ts';
 import { withSession } from './read.ts';
 
 interface GcOpts {
+  runDirs?: boolean;
   db?: string;
   dryRun?: boolean;
   grace?: string;
@@ -28,6 +30,7 @@ export function registerGc(program: Command): void {
     .option('--db <url>', 'database URL (default: $LOCKSTEP_DB or ./lockstep.db)')
     .option('--dry-run', 'report what would be removed, remove nothing')
     .option('--grace <minutes>', 'keep unreferenced blobs younger than this (a run may still be writing)', '10')
+    .option('--run-dirs', 'also remove the output directories of runs no tag reaches (see `lockstep tag`)')
     .option('--json', 'print the report as JSON')
     .action(async (opts: GcOpts) => {
       const grace = Number(opts.grace);
@@ -36,10 +39,12 @@ export function registerGc(program: Command): void {
       }
       await withSession(opts, async (session) => {
         const report = await session.artifactHub.gc({ dryRun: opts.dryRun ?? false, graceMs: grace * 60_000 });
+        const locks = await gcLocksHere(session, opts);
         if (opts.json) {
-          process.stdout.write(`${JSON.stringify({ blobs: report }, null, 2)}\n`);
+          process.stdout.write(`${JSON.stringify({ blobs: report, locks }, null, 2)}\n`);
           return;
         }
+        if (locks) printLockGc(locks);
         const verb = report.dryRun ? 'would remove' : 'removed';
         for (const b of report.removed) process.stdout.write(`${verb} ${b.digest}  ${human(b.size)}\n`);
         process.stdout.write(

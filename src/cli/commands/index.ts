@@ -7,6 +7,8 @@ import { registerModels } from './models.ts';
 import { registerRead } from './read.ts';
 import { registerRun } from './run.ts';
 import { registerServe } from './serve.ts';
+import { registerSync } from './sync.ts';
+import { registerTag } from './tag.ts';
 import { registerUi } from './ui.ts';
 import { registerWorker } from './worker.ts';
 
@@ -15,9 +17,11 @@ export const commands: ((program: Command) => void)[] = [
   registerRead,
   registerLock,
   registerUi,
+  registerSync,
   registerWorker,
   registerInit,
   registerRun,
+  registerTag,
   registerDatasets,
   registerModels,
   registerGc,

@@ -1,0 +1,22 @@
+import { gcLocks, type LockGcReport } from '../../lock/gc.ts';
+import { gitMaybe } from '../../lock/git.ts';
+import type { Session } from '../../session.ts';
+
+/** The run-lock half of `lockstep gc`: private refs (and, with --run-dirs, run directories) no tag reaches. */
+export async function gcLocksHere(
+  session: Session,
+  opts: { dryRun?: boolean; runDirs?: boolean },
+): Promise<LockGcReport | null> {
+  // Outside a git repository there are no private refs to collect.
+  if (!(await gitMaybe(process.cwd(), ['rev-parse', '--show-toplevel']))) return null;
+  return gcLocks({ session, dryRun: opts.dryRun ?? false, runDirs: opts.runDirs ?? false });
+}
+
+export function printLockGc(r: LockGcReport): void {
+  const verb = r.dryRun ? 'would remove' : 'removed';
+  for (const ref of r.refs) process.stdout.write(`${verb} ${ref}\n`);
+  for (const dir of r.runDirs) process.stdout.write(`${verb} ${dir}/\n`);
+  process.stdout.write(
+    `run locks (${r.repo}): ${verb} ${r.refs.length} private ref(s) and ${r.runDirs.length} run dir(s); kept ${r.kept} ref(s) reached by a tag or an active run\n`,
+  );
+}
