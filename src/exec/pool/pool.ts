@@ -8,7 +8,7 @@ import { errorMessage, LockstepError } from '../../errors.ts';
 import { timeoutError } from '../inline.ts';
 import type { Progress } from '../progress.ts';
 import type { OnFinished, StepRef } from '../types.ts';
-import type { PoolTask, RunResult, WorkerData } from './protocol.ts';
+import type { BatchResult, PoolTask, RunResult, WorkerData } from './protocol.ts';
 
 export interface PoolOptions {
   jobs: number;
@@ -185,9 +185,8 @@ class Dispatcher {
       this.o.attempts.set(run.id, (this.o.attempts.get(run.id) ?? 0) + 1);
     }
     const task: PoolTask = { kind: 'runs', runs: batch.map((r) => [r.id, r.params]) };
-    const sent = performance.now();
     this.send(task).then(
-      (out) => this.settled(batch, out, performance.now() - sent),
+      (out) => this.settled(batch, out),
       (e) => this.crashed(batch, e),
     );
   }
@@ -215,15 +214,17 @@ class Dispatcher {
     }
   }
 
-  private settled(batch: Run[], out: unknown, ms: number): void {
+  private settled(batch: Run[], out: unknown): void {
     this.inFlight--;
     try {
-      if (!(out instanceof Uint8Array)) {
+      const answer = out as BatchResult | null;
+      if (!answer || !(answer.results instanceof Uint8Array)) {
         throw new LockstepError('E_RUN', `a worker answered ${JSON.stringify(out)} instead of run results`);
       }
-      const per = ms / batch.length;
+      // Sized from the time the worker spent, not the round trip: waiting in a queue is not work.
+      const per = answer.busyMs / batch.length;
       this.perRunMs = this.perRunMs === undefined ? per : 0.7 * this.perRunMs + 0.3 * per;
-      const results = deserialize(out) as RunResult[];
+      const results = deserialize(answer.results) as RunResult[];
       for (let i = 0; i < batch.length; i++) this.apply(batch[i] as Run, results[i] as RunResult);
     } catch (e) {
       this.failedWith ??= e;

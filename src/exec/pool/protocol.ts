@@ -22,3 +22,9 @@ export interface RunResult {
   state: Record<string, unknown>;
   metrics: MetricPoint[];
 }
+
+/** A batch's answer: its results serialised in the worker, and how long the worker spent on it. */
+export interface BatchResult {
+  results: Uint8Array;
+  busyMs: number;
+}

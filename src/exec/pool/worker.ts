@@ -11,7 +11,7 @@ import { startRun } from '../inline.ts';
 import { markWorker } from '../insideWorker.ts';
 import { resolveSteps } from '../steps.ts';
 import type { Step } from '../types.ts';
-import type { PoolTask, RunResult, WorkerData } from './protocol.ts';
+import type { BatchResult, PoolTask, RunResult, WorkerData } from './protocol.ts';
 
 markWorker();
 // process.exit() in a step would end this worker without telling the pool (tinypool waits forever for a
@@ -24,7 +24,7 @@ const data = (Tinypool.workerData ??
   deserialize(readFileSync(process.env.LOCKSTEP_WORKER_DATA as string))) as WorkerData;
 let loaded: Promise<Step[]> | undefined;
 
-export default async function handle(task: PoolTask): Promise<Uint8Array | { error: string } | { ok: true }> {
+export default async function handle(task: PoolTask): Promise<BatchResult | { error: string } | { ok: true }> {
   loaded ??= resolveSteps(data.steps);
   let steps: Step[];
   try {
@@ -33,6 +33,7 @@ export default async function handle(task: PoolTask): Promise<Uint8Array | { err
     return { error: errorMessage(e) };
   }
   if (task.kind === 'check') return { ok: true };
+  const started = performance.now();
   const results: RunResult[] = new Array(task.runs.length);
   for (let i = 0; i < task.runs.length; i++) {
     const [id, params] = task.runs[i] as [string, Record<string, unknown>];
@@ -41,7 +42,7 @@ export default async function handle(task: PoolTask): Promise<Uint8Array | { err
     if (pending) await pending;
     results[i] = toResult(run);
   }
-  return pack(results);
+  return { results: pack(results), busyMs: performance.now() - started };
 }
 
 function toResult(run: Run): RunResult {
