@@ -2,6 +2,7 @@
 // 5-fold cross-validation, tracked into ./lockstep.db (or $LOCKSTEP_DB).
 //   npm run demo
 import { createSession } from 'lockstep';
+import { registerChampion } from './register.ts';
 import { crossValidate, loadData } from './steps.ts';
 
 const session = await createSession();
@@ -27,6 +28,12 @@ try {
   );
   console.log('\nLeaderboard (mean accuracy over 5 folds)\n');
   printTable(rows);
+  const best = rows[0];
+  if (best) {
+    const v = await registerChampion(session, best);
+    console.log(`\nRegistered the best (${best.model}) as models:/iris/${v.version}, alias champion. Serve it:
+  npx lockstep serve models:/iris@champion`);
+  }
   console.log(`
 Stored in ${session.url}. Query it:
   npx lockstep runs iris --sort -accuracy
