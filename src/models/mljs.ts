@@ -55,9 +55,10 @@ function votes(labels: ArrayLike<number>, classes: number): number[] {
   const out = new Array<number>(classes).fill(0);
   for (let i = 0; i < labels.length; i++) {
     const c = labels[i] as number;
-    if (c >= 0 && c < classes) out[c] = (out[c] as number) + 1 / labels.length;
+    if (c >= 0 && c < classes) out[c] = (out[c] as number) + 1;
   }
-  return out;
+  // count first, divide once: a unanimous vote is exactly 1, not 0.9999999999999999
+  return out.map((n) => n / labels.length);
 }
 
 const randomForest: Algorithm = {
