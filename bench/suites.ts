@@ -6,9 +6,11 @@ export interface Suite {
 }
 
 import { exec } from './exec.ts';
+import { lockSuite } from './lock.ts';
 import { serve } from './serve.ts';
+import { server } from './server.ts';
 import { storage } from './storage.ts';
 import { ui } from './ui.ts';
 
 /** One line per suite. */
-export const suites: Suite[] = [storage, ui, exec, serve];
+export const suites: Suite[] = [storage, ui, exec, serve, lockSuite, server];

@@ -11,6 +11,13 @@ export function defaultCachePath(): string {
   return join(base, 'lockstep', 'hashes.db');
 }
 
+interface Entry {
+  size: string;
+  mtime: string;
+  ino: string;
+  hash: string;
+}
+
 /**
  * File hashes remembered in a small SQLite file, keyed on absolute path, size,
  * mtime (nanoseconds) and inode: a file that was replaced, touched or rewritten
@@ -19,7 +26,8 @@ export function defaultCachePath(): string {
  */
 export class HashCache {
   private readonly db: Database.Database;
-  private readonly getStmt: Database.Statement<[string], { size: string; mtime: string; ino: string; hash: string }>;
+  private readonly getStmt: Database.Statement<[string], Entry>;
+  private readonly rangeStmt: Database.Statement<[string, string], Entry & { path: string }>;
   private readonly putStmt: Database.Statement<[string, string, string, string, string]>;
   private pending: [string, string, string, string, string][] = [];
 
@@ -33,14 +41,26 @@ export class HashCache {
       path TEXT PRIMARY KEY, size TEXT NOT NULL, mtime TEXT NOT NULL, ino TEXT NOT NULL, hash TEXT NOT NULL
     )`);
     this.getStmt = this.db.prepare('SELECT size, mtime, ino, hash FROM hashes WHERE path = ?');
+    this.rangeStmt = this.db.prepare('SELECT path, size, mtime, ino, hash FROM hashes WHERE path >= ? AND path < ?');
     this.putStmt = this.db.prepare(
       'INSERT INTO hashes (path, size, mtime, ino, hash) VALUES (?, ?, ?, ?, ?) ON CONFLICT (path) DO UPDATE SET size = excluded.size, mtime = excluded.mtime, ino = excluded.ino, hash = excluded.hash',
     );
   }
 
+  /**
+   * Every remembered entry under a directory, in one query: looking files up
+   * one by one costs more than the `stat` that checks them.
+   */
+  preload(dir: string): Map<string, Entry> {
+    const prefix = dir.endsWith('/') ? dir : `${dir}/`;
+    // [prefix, prefix + U+FFFF) is the range of paths that start with prefix
+    const rows = this.rangeStmt.all(prefix, `${prefix}\uffff`);
+    return new Map(rows.map((r) => [r.path, r]));
+  }
+
   /** The remembered hash, when size, mtime and inode all still match. */
-  get(path: string, s: BigIntStats): string | undefined {
-    const row = this.getStmt.get(path);
+  get(path: string, s: BigIntStats, known?: Map<string, Entry>): string | undefined {
+    const row = known ? known.get(path) : this.getStmt.get(path);
     if (!row) return undefined;
     return row.size === String(s.size) && row.mtime === String(s.mtimeNs) && row.ino === String(s.ino)
       ? row.hash

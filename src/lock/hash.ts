@@ -1,3 +1,4 @@
+import { type BigIntStats, statSync } from 'node:fs';
 import { open, readdir, stat } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { xxh3 } from '@node-rs/xxhash';
@@ -76,25 +77,33 @@ function compareBytes(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** Hashes files with a bounded number in flight, through the cache when one is given. */
+/**
+ * Hashes files with a bounded number in flight, through the cache when one is
+ * given. Metadata comes first and synchronously (a `stat` is microseconds and
+ * an unchanged file needs nothing else); only cache misses are read.
+ */
 export async function hashFiles(root: string, rels: readonly string[], cache?: HashCache): Promise<FileHash[]> {
   const out: FileHash[] = new Array(rels.length);
+  const known = cache?.preload(root);
+  const misses: [number, string, BigIntStats][] = [];
+  for (let i = 0; i < rels.length; i++) {
+    const rel = rels[i] as string;
+    const abs = join(root, rel);
+    const s = statSync(abs, { bigint: true });
+    const hash = cache?.get(abs, s, known);
+    if (hash) out[i] = { path: rel, size: Number(s.size), hash };
+    else misses.push([i, abs, s]);
+  }
   let next = 0;
   async function worker(): Promise<void> {
-    while (next < rels.length) {
-      const i = next++;
-      const rel = rels[i] as string;
-      const abs = join(root, rel);
-      const s = await stat(abs, { bigint: true });
-      let hash = cache?.get(abs, s);
-      if (!hash) {
-        hash = await hashFile(abs);
-        cache?.set(abs, s, hash);
-      }
-      out[i] = { path: rel, size: Number(s.size), hash };
+    while (next < misses.length) {
+      const [i, abs, s] = misses[next++] as [number, string, BigIntStats];
+      const hash = await hashFile(abs);
+      cache?.set(abs, s, hash);
+      out[i] = { path: rels[i] as string, size: Number(s.size), hash };
     }
   }
-  await Promise.all(Array.from({ length: Math.min(PARALLEL, rels.length) }, worker));
+  await Promise.all(Array.from({ length: Math.min(PARALLEL, misses.length) }, worker));
   return out;
 }
 
