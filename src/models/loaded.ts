@@ -97,11 +97,8 @@ export class LoadedModel {
     if (X.length === 0) return [];
     const labels = this.file.labels;
     const input = this.file.scaler ? applyScaler(this.file.scaler, X) : X;
-    const idx = this.predictor.predict(input);
-    const probs =
-      withProbabilities && this.predictor.probabilities
-        ? this.predictor.probabilities(input, labels.length)
-        : undefined;
+    const { index: idx, probabilities } = this.predictor.predict(input, labels.length);
+    const probs = withProbabilities ? probabilities : undefined;
     return idx.map((index, i) => {
       const p: Prediction = { label: labels[index] ?? String(index), index };
       const row = probs?.[i];

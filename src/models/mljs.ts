@@ -23,11 +23,31 @@ interface Trained {
   toJSON(): unknown;
 }
 
-/** A loaded model: class indices for rows of features, and class probabilities when the algorithm has them. */
+/** Class indices for rows of features, and per-class probabilities when the algorithm has them. */
+export interface Answers {
+  index: number[];
+  /** One row per input, one column per class (index order). */
+  probabilities?: number[][];
+}
+
+/**
+ * A loaded model. Label and probabilities come from one pass (one forest
+ * evaluation, one neighbour search), and the label is always the most
+ * probable class, so the two never disagree.
+ */
 export interface Predictor {
-  predict(X: Rows): number[];
-  /** One row per input, one column per class (index order), or undefined when the algorithm gives none. */
-  probabilities?(X: Rows, classes: number): number[][];
+  predict(X: Rows, classes: number): Answers;
+}
+
+/** The most probable class; the lowest index wins a tie. */
+function argmax(row: number[]): number {
+  let best = 0;
+  for (let c = 1; c < row.length; c++) if ((row[c] as number) > (row[best] as number)) best = c;
+  return best;
+}
+
+function fromProbabilities(probabilities: number[][]): Answers {
+  return { index: probabilities.map(argmax), probabilities };
 }
 
 export interface Algorithm {
@@ -72,10 +92,9 @@ const randomForest: Algorithm = {
   load(json) {
     const model = ml.rf().load(json);
     return {
-      predict: (X) => model.predict(X),
-      probabilities: (X, classes) => {
+      predict: (X, classes) => {
         const values = model.predictionValues(X) as MatrixLike;
-        return X.map((_, i) => votes(values.getRow(i), classes));
+        return fromProbabilities(X.map((_, i) => votes(values.getRow(i), classes)));
       },
     };
   },
@@ -90,15 +109,16 @@ const knn: Algorithm = {
   load(json) {
     const model = ml.knn().load(json);
     return {
-      predict: (X) => model.predict(X),
-      probabilities: (X, classes) =>
-        X.map((x) => {
-          const near = model.kdTree.nearest(x, model.k) as [number[], number][];
-          return votes(
-            near.map(([p]) => p[p.length - 1] as number),
-            classes,
-          );
-        }),
+      predict: (X, classes) =>
+        fromProbabilities(
+          X.map((x) => {
+            const near = model.kdTree.nearest(x, model.k) as [number[], number][];
+            return votes(
+              near.map(([p]) => p[p.length - 1] as number),
+              classes,
+            );
+          }),
+        ),
     };
   },
 };
@@ -116,16 +136,17 @@ const logisticRegression: Algorithm = {
     const model = ml.logreg().load(json);
     const M = ml.matrix();
     return {
-      predict: (X) => model.predict(new M(X)),
-      probabilities: (X, classes) => {
+      predict: (X, classes) => {
         const m = new M(X);
         // each one-vs-rest classifier scores "not this class"; normalise the complements
         const scores = (model.classifiers as { testScores(m: MatrixLike): number[] }[]).map((c) => c.testScores(m));
-        return X.map((_, i) => {
-          const raw = Array.from({ length: classes }, (_, c) => 1 - (scores[c]?.[i] ?? 1));
-          const sum = raw.reduce((a, b) => a + b, 0) || 1;
-          return raw.map((v) => v / sum);
-        });
+        return fromProbabilities(
+          X.map((_, i) => {
+            const raw = Array.from({ length: classes }, (_, c) => 1 - (scores[c]?.[i] ?? 1));
+            const sum = raw.reduce((a, b) => a + b, 0) || 1;
+            return raw.map((v) => v / sum);
+          }),
+        );
       },
     };
   },
@@ -142,13 +163,14 @@ const cart: Algorithm = {
   load(json) {
     const model = ml.cart().load(json);
     return {
-      predict: (X) => model.predict(X),
-      probabilities: (X, classes) =>
-        X.map((x) => {
-          const dist = (model.root.classify(x) as MatrixLike).getRow(0);
-          const sum = dist.reduce((a, b) => a + b, 0) || 1;
-          return Array.from({ length: classes }, (_, c) => (dist[c] ?? 0) / sum);
-        }),
+      predict: (X, classes) =>
+        fromProbabilities(
+          X.map((x) => {
+            const dist = (model.root.classify(x) as MatrixLike).getRow(0);
+            const sum = dist.reduce((a, b) => a + b, 0) || 1;
+            return Array.from({ length: classes }, (_, c) => (dist[c] ?? 0) / sum);
+          }),
+        ),
     };
   },
 };
@@ -163,7 +185,7 @@ const naiveBayes: Algorithm = {
   },
   load(json) {
     const model = ml.nb().load(json);
-    return { predict: (X) => model.predict(X) };
+    return { predict: (X) => ({ index: model.predict(X) }) };
   },
 };
 
