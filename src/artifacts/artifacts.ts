@@ -72,6 +72,21 @@ export class ArtifactStore {
     };
   }
 
+  /** The full id of the run whose id starts with `prefix` and that has artifacts. */
+  async resolveRun(prefix: string): Promise<string> {
+    await this.ctx.init();
+    if (!/^[A-Za-z0-9_-]{1,64}$/.test(prefix))
+      throw new LockstepError('E_INPUT', `"${prefix}" is not a run id or prefix`);
+    const rows = await this.ctx.driver.all<{ run_id: string }>(
+      'SELECT DISTINCT run_id FROM artifacts WHERE run_id LIKE ? ORDER BY run_id LIMIT 2',
+      [`${prefix}%`],
+    );
+    if (rows.length === 0)
+      throw new LockstepError('E_NOT_FOUND', `no run with artifacts has an id starting with "${prefix}"`);
+    if (rows.length > 1) throw new LockstepError('E_INPUT', `"${prefix}" matches several runs; give more of the id`);
+    return (rows[0] as { run_id: string }).run_id;
+  }
+
   /** The artifacts of a run, by name. */
   async list(runId: string): Promise<ArtifactInfo[]> {
     await this.ctx.init();

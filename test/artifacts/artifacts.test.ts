@@ -60,6 +60,9 @@ for (const backend of backends()) {
       assert.equal((await session.artifacts.read(run.id, 'tree', 'a.txt')).toString(), 'alpha');
       assert.equal((await session.artifacts.read(run.id, 'notes.txt')).toString(), 'alpha');
       await assert.rejects(session.artifacts.read(run.id, 'missing'), (e) => isLockstepError(e, 'E_NOT_FOUND'));
+      assert.equal(await session.artifacts.resolveRun(run.id.slice(0, 8)), run.id);
+      await assert.rejects(session.artifacts.resolveRun('zzzz'), (e) => isLockstepError(e, 'E_NOT_FOUND'));
+      await assert.rejects(session.artifacts.resolveRun("x' OR 1=1"), (e) => isLockstepError(e, 'E_INPUT'));
       await session.close();
     });
 

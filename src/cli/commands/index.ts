@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { registerArtifacts } from './artifacts.ts';
 import { registerDatasets } from './datasets.ts';
 import { registerGc } from './gc.ts';
 import { registerInit } from './init.ts';
@@ -26,4 +27,5 @@ export const commands: ((program: Command) => void)[] = [
   registerModels,
   registerGc,
   registerServe,
+  registerArtifacts,
 ];
