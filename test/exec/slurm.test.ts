@@ -3,6 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { counts } from '../../src/exec/queue/queue.ts';
 import { slurmSettings } from '../../src/exec/slurm/options.ts';
 import { batchScript } from '../../src/exec/slurm/submit.ts';
 import { steps } from '../../src/exec/steps.ts';
@@ -99,5 +100,57 @@ for (const backend of backends()) {
         await s.close();
       }
     });
+
+    it('a requeued array (scontrol requeue) resumes: held runs go back to the queue, each run is stored once', async () => {
+      const s: Session | undefined = await freshSession(backend);
+      if (!s) return;
+      try {
+        const exp = await s.createExperiment('requeued');
+        exp.addRuns({ x: Array.from({ length: 30 }, (_, i) => i) });
+        const sum = await exp.execute(steps(FIXTURE, 'sleepy', 'square'), {
+          backend: 'slurm',
+          slurm: { tasks: 2, logs: tempDir('lockstep-slurm-'), wait: false, lease: 10 },
+          config: { ms: 300 },
+        });
+        const job = sum.slurm?.jobId as string;
+        assert.ok(job);
+        await until(async () => (await counts(s.store.driver, exp.id)).done >= 5, 'five runs done');
+        execFileSync('scontrol', ['requeue', job]);
+        // A requeued job waits about two minutes before it may start again; let it start now.
+        await until(async () => /PENDING/.test(squeue(job)) && !/COMPLETING/.test(squeue(job)), 'the requeue');
+        execFileSync('scontrol', ['update', `jobid=${job}`, 'starttime=now']);
+        await until(async () => {
+          const c = await counts(s.store.driver, exp.id);
+          return c.pending + c.claimed === 0;
+        }, 'the queue to drain');
+        assert.match(execFileSync('scontrol', ['show', 'job', job], { encoding: 'utf8' }), /Restarts=1/);
+        await exp.reload();
+        assert.ok(exp.runs.toArray().every((r) => r.status === 'done' && r.fields.y === (r.params.x as number) ** 2));
+        const [m] = await s.query(
+          `SELECT COUNT(*) AS n, COUNT(DISTINCT run_id) AS r FROM metrics WHERE experiment_id = ${s.dialect === 'sqlite' ? '?' : '$1'}`,
+          [exp.id],
+        );
+        assert.deepEqual([Number(m?.n), Number(m?.r)], [30, 30], 'each run was written exactly once');
+        await until(async () => squeue(job) === '', 'the array to end');
+      } finally {
+        await s.close();
+      }
+    });
   });
+}
+
+function squeue(job: string): string {
+  try {
+    return execFileSync('squeue', ['-h', '-r', '-j', job, '-o', '%T'], { encoding: 'utf8' }).trim();
+  } catch {
+    return '';
+  }
+}
+
+async function until(what: () => Promise<boolean>, label: string, ms = 120_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await what())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${label}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
 }
