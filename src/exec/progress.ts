@@ -15,6 +15,8 @@ export interface ProgressState {
   /** Seconds left at the current rate; null until something finished. */
   etaSeconds: number | null;
   elapsedMs: number;
+  /** Extra words for the line, such as the Slurm array's task states from squeue. */
+  note?: string;
 }
 
 export type ProgressOption = boolean | 'auto' | 'bar' | 'lines' | ProgressSink;
@@ -41,6 +43,7 @@ export class Progress {
   private lastDraw = 0;
   private readonly sink: ProgressSink | null;
   private timer: NodeJS.Timeout | null = null;
+  private note: string | undefined;
 
   constructor(
     private total: number,
@@ -64,10 +67,11 @@ export class Progress {
   }
 
   /** Sets the counts at once (the queue and Slurm backends poll them). */
-  set(done: number, failed: number, total = this.total): void {
+  set(done: number, failed: number, total = this.total, note?: string): void {
     this.done = done;
     this.failed = failed;
     this.total = total;
+    this.note = note;
     this.draw(Date.now());
   }
 
@@ -81,6 +85,7 @@ export class Progress {
       rate,
       etaSeconds: rate > 0 ? Math.max(0, (this.total - this.done) / rate) : null,
       elapsedMs,
+      ...(this.note ? { note: this.note } : {}),
     };
   }
 
@@ -119,7 +124,8 @@ export function formatSeconds(s: number | null): string {
 export function progressLine(p: ProgressState): string {
   return (
     `lockstep: ${p.done}/${p.total} runs, ${p.failed} failed, ` +
-    `${p.rate >= 10 ? Math.round(p.rate) : p.rate.toFixed(1)} runs/s, ETA ${formatSeconds(p.etaSeconds)}`
+    `${p.rate >= 10 ? Math.round(p.rate) : p.rate.toFixed(1)} runs/s, ETA ${formatSeconds(p.etaSeconds)}` +
+    (p.note ? ` (${p.note})` : '')
   );
 }
 
@@ -154,6 +160,7 @@ class BarSink implements ProgressSink {
       failed: p.failed,
       rate: p.rate >= 10 ? Math.round(p.rate) : p.rate.toFixed(1),
       etaText: formatSeconds(p.etaSeconds),
+      note: p.note ? ` | ${p.note}` : '',
     };
   }
   update(p: ProgressState): void {
@@ -162,7 +169,7 @@ class BarSink implements ProgressSink {
       this.bar = new cliProgress.SingleBar(
         {
           stream: this.stream,
-          format: '{bar} {value}/{total} runs | {failed} failed | {rate}/s | ETA {etaText}',
+          format: '{bar} {value}/{total} runs | {failed} failed | {rate}/s | ETA {etaText}{note}',
           barsize: 24,
           hideCursor: true,
           fps: 10,

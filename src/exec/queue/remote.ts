@@ -47,10 +47,11 @@ export async function executeRemote(
     for (;;) {
       await failAbandoned(ctx.store, ctx.record);
       const c = await counts(ctx.store.driver, ctx.record.id);
-      progress.set(c.done + c.failed, c.failed, todo.length);
+      const states = job ? await jobStates(job.jobId) : {};
+      const note = job ? `job ${job.jobId}: ${describeStates(states)}` : `${c.claimed} running`;
+      progress.set(c.done + c.failed, c.failed, todo.length, note);
       if (c.pending + c.claimed === 0) break;
       if (job) {
-        const states = await jobStates(job.jobId);
         // The array ended (or was cancelled) with runs left: nobody will take them; give up after a grace period.
         if (Object.keys(states).length === 0) {
           jobGoneSince ??= Date.now();
@@ -71,6 +72,12 @@ export async function executeRemote(
     ...summarise(ctx.runs.length, todo.length, finished, performance.now() - started, attempts),
     ...jobInfo(job),
   };
+}
+
+/** `2 RUNNING, 1 PENDING` from squeue's task states; `ended` once squeue forgot the job. */
+function describeStates(states: Record<string, number>): string {
+  const parts = Object.entries(states).map(([st, n]) => `${n} ${st}`);
+  return parts.length ? parts.join(', ') : 'ended';
 }
 
 function jobInfo(job: { jobId: string; logs: string } | null): Partial<ExecuteSummary> {
