@@ -6,7 +6,7 @@ import type { Driver } from '../store/driver.ts';
 import type { BlobStore } from './blobstore.ts';
 import { digestBytes, digestFile } from './digest.ts';
 import { type ArtifactLocations, openBlobStore } from './open.ts';
-import { under, walkTree } from './paths.ts';
+import { checkRelativeName, under, walkTree } from './paths.ts';
 import { createArtifactTables } from './tables.ts';
 
 /** One file of a stored tree, as `stored_files` records it. */
@@ -102,7 +102,11 @@ export class ArtifactContext {
 
   /** Writes a stored tree's files under `dest` (a directory for a tree, a file path for a single file). */
   async materialise(tree: Pick<StoredTree, 'kind' | 'files'>, dest: string): Promise<void> {
-    for (const f of tree.files) await this.blobs.getFile(f.digest, tree.kind === 'file' ? dest : under(dest, f.path));
+    for (const f of tree.files) {
+      // paths come from the database: checked again so that a tampered row cannot write outside `dest`
+      const target = tree.kind === 'file' ? dest : under(dest, checkRelativeName(f.path, 'stored file'));
+      await this.blobs.getFile(f.digest, target);
+    }
     if (tree.kind === 'dir' && tree.files.length === 0) await mkdir(dest, { recursive: true });
   }
 

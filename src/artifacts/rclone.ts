@@ -56,6 +56,7 @@ export class RcloneBlobStore implements BlobStore {
   }
 
   async getFile(digest: string, dest: string): Promise<void> {
+    if (!isDigest(digest)) throw new LockstepError('E_CODEC', `"${digest}" is not a SHA-256 blob digest`);
     await mkdir(dirname(dest), { recursive: true });
     await this.rclone(['copyto', `${this.base}${blobKey(digest)}`, dest]);
   }

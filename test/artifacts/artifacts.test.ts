@@ -129,3 +129,29 @@ for (const backend of backends()) {
     });
   });
 }
+
+for (const backend of backends()) {
+  describe(`tampered rows (${backend.name})`, () => {
+    after(() => backend.cleanup());
+
+    test('a stored path or digest that escapes is refused on download', async (t) => {
+      const opened = await open(backend);
+      if (!opened) return t.skip('PostgreSQL unavailable');
+      const { session } = opened;
+      const exp = await session.createExperiment('tamper');
+      const src = tempDir();
+      mkdirSync(join(src, 't'));
+      writeFileSync(join(src, 't', 'a.txt'), 'a');
+      const run = await exp.run(async (r) => {
+        await r.logArtifact('t', join(src, 't'));
+        await r.logArtifact('f', Buffer.from('f'));
+      });
+      await session.query("UPDATE stored_files SET path = '../../escaped.txt' WHERE path = 'a.txt'");
+      const out = join(tempDir(), 'deep', 'dest');
+      await assert.rejects(session.artifacts.download(run.id, 't', out), /escapes its directory/);
+      await session.query("UPDATE stored_files SET digest = '../../../etc/passwd' WHERE path = ''");
+      await assert.rejects(session.artifacts.read(run.id, 'f'), (e) => isLockstepError(e, 'E_CODEC'));
+      await session.close();
+    });
+  });
+}
