@@ -6,7 +6,8 @@ import { LockstepError } from '../errors.ts';
 import type { Driver, Row } from '../store/driver.ts';
 import { checkModelFile, type ModelFile, parseModelFile } from './format.ts';
 import { LoadedModel } from './loaded.ts';
-import { ALIAS_NAME, MODEL_NAME, type ModelRef, parseModelUri } from './uri.ts';
+import { checkAlias, checkName, setAlias, setTag } from './registry-rows.ts';
+import { type ModelRef, parseModelUri } from './uri.ts';
 
 /** One numbered version of a registered model. */
 export interface ModelVersion {
@@ -305,44 +306,5 @@ export class ModelRegistry {
       description: (r.description as string | null) ?? null,
       createdAt: d.fromColumn('date', r.created_at) as Date,
     };
-  }
-}
-
-async function setAlias(tx: Driver, name: string, alias: string, version: number): Promise<void> {
-  await tx.insert({
-    table: 'model_aliases',
-    columns: ['model', 'alias', 'version', 'updated_at'],
-    rows: [[name, alias, version, tx.dialect.toParam('date', new Date())]],
-    conflict: ['model', 'alias'],
-  });
-}
-
-async function setTag(tx: Driver, name: string, version: number, key: string, value: string): Promise<void> {
-  if (typeof key !== 'string' || key === '' || typeof value !== 'string') {
-    throw new LockstepError('E_INPUT', `tag ${JSON.stringify(key)}: keys and values must be strings`);
-  }
-  await tx.insert({
-    table: 'model_tags',
-    columns: ['model', 'version', 'key', 'value'],
-    rows: [[name, version, key, value]],
-    conflict: ['model', 'version', 'key'],
-  });
-}
-
-function checkName(name: string): void {
-  if (typeof name !== 'string' || !MODEL_NAME.test(name)) {
-    throw new LockstepError('E_INPUT', `model name "${name}" must be letters, digits, "_", "." or "-"`, {
-      details: { name },
-    });
-  }
-}
-
-function checkAlias(alias: string): void {
-  if (typeof alias !== 'string' || !ALIAS_NAME.test(alias) || /^\d+$/.test(alias)) {
-    throw new LockstepError(
-      'E_INPUT',
-      `alias "${alias}" must start with a letter and hold letters, digits, "_" or "-"`,
-      { details: { alias } },
-    );
   }
 }
