@@ -106,6 +106,43 @@ for (const backend of backends()) {
         await s.close();
       }
     });
+
+    it('execute({ backend: "queue" }) waits for running workers and reads the results back', async () => {
+      const url = await backend.fresh();
+      const s = await freshSessionAt(backend, url);
+      if (!s) return;
+      const workers: ReturnType<typeof spawn>[] = [];
+      try {
+        const exp = await s.createExperiment('waited');
+        exp.addRuns({ x: Array.from({ length: 12 }, (_, i) => i) });
+        // Long-running workers (no --exit-when-empty) started before anything is queued.
+        for (let i = 0; i < 2; i++) {
+          workers.push(
+            spawn(
+              process.execPath,
+              [BIN, 'worker', '--db', url, '--experiment', 'waited', '--poll', '0.2', '--quiet'],
+              {
+                stdio: 'ignore',
+              },
+            ),
+          );
+        }
+        const sum = await exp.execute(steps(FIXTURE, 'square', 'failOdd'), { backend: 'queue', quiet: true });
+        assert.equal(sum.done, 6);
+        assert.equal(sum.failed, 6);
+        assert.match(sum.failures[0]?.message ?? '', /odd x=/);
+        for (const run of exp.runs) {
+          assert.equal(run.fields.y, (run.params.x as number) ** 2, 'fields are read back into the runs');
+          assert.equal(run.status, (run.params.x as number) % 2 ? 'failed' : 'done');
+        }
+        assert.ok(exp.runs.toArray().some((r) => r.fields.pid !== process.pid));
+      } finally {
+        const exits = workers.map((w) => new Promise((r) => w.on('exit', r)));
+        for (const w of workers) w.kill('SIGTERM');
+        await Promise.all(exits);
+        await s.close();
+      }
+    });
   });
 }
 
