@@ -4,7 +4,7 @@ import { LockstepError } from '../errors.ts';
 import { loadModule } from '../exec/steps.ts';
 import { lock } from '../lock/lock.ts';
 import { type Entry, registry, TASK_ENV, type TaskEnv } from './context.ts';
-import { captureLocals, formatLocals, localsOf } from './debug.ts';
+import { captureLocals, formatLocals, localsOf, openRepl } from './debug.ts';
 import { unflatten } from './file.ts';
 import { validate } from './plan.ts';
 
@@ -37,6 +37,8 @@ export async function executeTask(entry: Entry, run: Run, env: TaskEnv): Promise
       process.stderr.write(`\nlockstep debug: ${(e as Error)?.message ?? String(e)}\n${formatLocals(frames)}\n`);
       const text = frames.map((f) => `${f.function}: ${Object.keys(f.locals).join(', ')}`).join('; ');
       run.fields.debug_locals = text;
+      // A person at a terminal gets a REPL with the locals in scope; in CI or a worker, the printout is all.
+      if (process.stdin.isTTY && process.stdout.isTTY) await openRepl(e, frames);
     }
     throw e;
   }

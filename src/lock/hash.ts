@@ -112,9 +112,10 @@ export async function hashFiles(root: string, rels: readonly string[], cache?: H
  * so a renamed file changes it as surely as a changed byte.
  */
 export function combine(files: readonly FileHash[]): string {
-  const state = xxh3.Xxh3.withSeed();
-  for (const f of files) state.update(`${f.path}\u0000${f.hash}\n`);
-  return formatHash(state.digest());
+  // One call over the whole listing: the same hash as feeding the pairs one by one, without 10,000 native calls.
+  let text = '';
+  for (const f of files) text += `${f.path}\u0000${f.hash}\n`;
+  return formatHash(xxh3.xxh64(Buffer.from(text)));
 }
 
 /** Hashes a file or a directory; a missing path is an input error naming it. */

@@ -159,6 +159,26 @@ describe('lockstep run (a script in its own process)', () => {
     assert.doesNotMatch(plain.stderr, /a = 0$/m);
   });
 
+  test('--debug on a terminal: a REPL opens with the failing frame’s locals in scope', (t) => {
+    if (spawnSync('script', ['--version']).status !== 0)
+      return t.skip('util-linux `script` (a pseudo-terminal) unavailable');
+    const cwd = makeRepo();
+    const cmd = [process.execPath, ...CLI, 'run', SCRIPT, '-o', 'fail=true', '--debug', '--db', join(cwd, 'x.db')]
+      .map((a) => `'${a}'`)
+      .join(' ');
+    const r = spawnSync('script', ['-qfec', cmd, '/dev/null'], {
+      cwd,
+      input: "String(a) + '-' + scale + 'ok'\n.exit\n",
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: terminal escape sequences are stripped
+    const out = r.stdout.replace(/\x1b\[[0-9;]*[A-Za-z]/g, '');
+    assert.match(out, /debug> /);
+    assert.match(out, /'0-1ok'/);
+    assert.equal(r.status, 1);
+  });
+
   test('exit code 2 on bad input; --jobs 2 runs tasks on the worker pool, each locked', () => {
     const cwd = makeRepo();
     const bad = run(cwd, '-o', 'epochs=zero');
