@@ -34,28 +34,42 @@ export interface ArtifactOptions extends Partial<ArtifactLocations> {
  * the local cache and the size limit.
  */
 export class ArtifactContext {
-  readonly blobs: BlobStore;
-  readonly cacheDir: string;
   readonly maxBytes: number;
   private ready: Promise<void> | null = null;
+  private store: BlobStore | null = null;
+  private cache: string | null = null;
 
+  /** `locate` runs once, in {@link init}: the blob store's location may be recorded in the database. */
   constructor(
     readonly driver: Driver,
-    locations: ArtifactLocations,
+    private readonly locate: () => Promise<ArtifactLocations>,
     maxBytes?: number,
   ) {
-    this.blobs = openBlobStore(locations.blobs);
-    this.cacheDir = locations.cache;
     this.maxBytes = maxBytes ?? (Number(process.env.LOCKSTEP_MAX_ARTIFACT_BYTES) || 2 * 1024 ** 3);
   }
 
-  /** Creates the tables once per context. */
+  /** Creates the tables and opens the blob store, once per context. */
   init(): Promise<void> {
-    this.ready ??= createArtifactTables(this.driver).catch((e) => {
+    this.ready ??= (async () => {
+      await createArtifactTables(this.driver);
+      const where = await this.locate();
+      this.store = openBlobStore(where.blobs);
+      this.cache = where.cache;
+    })().catch((e) => {
       this.ready = null;
       throw e;
     });
     return this.ready;
+  }
+
+  get blobs(): BlobStore {
+    if (!this.store) throw new LockstepError('E_STORE', 'the artifact store is used before init()');
+    return this.store;
+  }
+
+  get cacheDir(): string {
+    if (this.cache === null) throw new LockstepError('E_STORE', 'the artifact store is used before init()');
+    return this.cache;
   }
 
   /**

@@ -6,7 +6,7 @@ import { ArtifactStore } from './artifacts.ts';
 import { ArtifactContext, type ArtifactOptions } from './context.ts';
 import { DatasetRegistry } from './datasets.ts';
 import { type BlobGcOptions, type BlobGcReport, collectBlobs } from './gc.ts';
-import { defaultLocations } from './open.ts';
+import { resolveLocations } from './open.ts';
 
 /**
  * A session's artifacts, datasets and garbage collection over one blob store,
@@ -19,12 +19,7 @@ export class ArtifactHub {
   readonly models: ModelRegistry;
 
   constructor(driver: Driver, dbUrl: string, options: ArtifactOptions = {}) {
-    const defaults = defaultLocations(dbUrl);
-    this.ctx = new ArtifactContext(
-      driver,
-      { blobs: options.blobs ?? defaults.blobs, cache: options.cache ?? defaults.cache },
-      options.maxBytes,
-    );
+    this.ctx = new ArtifactContext(driver, () => resolveLocations(driver, dbUrl, options), options.maxBytes);
     this.artifacts = new ArtifactStore(this.ctx);
     this.datasets = new DatasetRegistry(this.ctx);
     this.models = new ModelRegistry(this.ctx);

@@ -1,5 +1,6 @@
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import type { Driver } from '../store/driver.ts';
 import type { BlobStore } from './blobstore.ts';
 import { LocalBlobStore } from './local.ts';
 import { RcloneBlobStore } from './rclone.ts';
@@ -38,4 +39,35 @@ export function isRemote(location: string): boolean {
 
 export function openBlobStore(location: string): BlobStore {
   return isRemote(location) ? new RcloneBlobStore(location) : new LocalBlobStore(resolve(location));
+}
+
+/**
+ * Where a session's blobs are: the explicit option, else `LOCKSTEP_BLOBS`,
+ * else the remote recorded in the database, else the local default. The
+ * first session that names an rclone remote records it, so that everyone on
+ * a shared PostgreSQL database finds the same blobs without configuration;
+ * local directories are never recorded (they mean nothing on another machine).
+ */
+export async function resolveLocations(
+  driver: Driver,
+  dbUrl: string,
+  options: Partial<ArtifactLocations> = {},
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<ArtifactLocations> {
+  const defaults = defaultLocations(dbUrl, { ...env, LOCKSTEP_BLOBS: '' });
+  const [recorded] = await driver.all<{ value: string }>('SELECT value FROM artifact_settings WHERE key = ?', [
+    'blobs.remote',
+  ]);
+  const blobs = options.blobs || env.LOCKSTEP_BLOBS || recorded?.value || defaults.blobs;
+  if (!recorded && isRemote(blobs)) {
+    await driver.insert({
+      table: 'artifact_settings',
+      columns: ['key', 'value'],
+      rows: [['blobs.remote', blobs]],
+      conflict: ['key'],
+    });
+  }
+  const cache =
+    options.cache || env.LOCKSTEP_CACHE || (isRemote(blobs) ? join(homedir(), '.cache', 'lockstep') : defaults.cache);
+  return { blobs, cache };
 }

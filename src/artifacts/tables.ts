@@ -20,6 +20,10 @@ export async function createArtifactTables(driver: Driver): Promise<void> {
       PRIMARY KEY (owner, path)
     )`);
     await tx.exec('CREATE INDEX IF NOT EXISTS stored_files_digest ON stored_files (digest)');
+    await tx.exec(`CREATE TABLE IF NOT EXISTS artifact_settings (
+      key TEXT PRIMARY KEY,
+      value TEXT NOT NULL
+    )`);
     await tx.exec(`CREATE TABLE IF NOT EXISTS artifacts (
       id TEXT PRIMARY KEY,
       experiment_id TEXT NOT NULL,

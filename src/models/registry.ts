@@ -227,6 +227,7 @@ export class ModelRegistry {
 
   /** The model file of a version, read from the blob store and checked. */
   async file(ref: string | ModelRef | ModelVersion): Promise<{ version: ModelVersion; file: ModelFile }> {
+    await this.ctx.init();
     const version = typeof ref === 'object' && 'digest' in ref ? ref : await this.resolve(ref);
     const where = `models:/${version.model}/${version.version}`;
     const local = this.ctx.blobs.localPath?.(version.digest);

@@ -146,5 +146,10 @@ describe('rclone blob store', () => {
     assert.equal(report.freedBytes, 'over rclone'.length);
     assert.equal((await session.artifactHub.gc({ graceMs: 0 })).scanned, 1);
     await session.close();
+    // the remote is recorded in the database: a session that names no store finds the same blobs
+    const again = await createSession(join(dir, 'db.sqlite'));
+    assert.equal((await again.artifacts.read(run.id, 'x.txt')).toString(), 'replaced');
+    assert.equal(again.artifactHub.ctx.blobs.location, `:local:${join(dir, 'remote')}`);
+    await again.close();
   });
 });
