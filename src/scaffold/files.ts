@@ -73,6 +73,12 @@ export function templateVars(c: InitChoices, now: Date): TemplateVars {
     licenseName: c.license === 'none' ? '' : `${c.license} License`,
     runScript,
     installCommand: `${c.packageManager} install`,
+    execCommand: c.packageManager === 'pnpm' ? 'pnpm exec' : 'npx',
+    modelDir: c.example ? 'models/logreg' : 'models/model',
+    // npm needs `--` before a script's own arguments; pnpm passes them as they are
+    trainArgs: c.packageManager === 'pnpm' ? 'pnpm train' : 'npm run train --',
+    overrideExample: c.example ? 'lr=0.1' : 'seed=1',
+    sweepExample: c.example ? 'lr=0.1,0.5' : 'seed=1,2,3',
     testRunnerName: c.testRunner === 'vitest' ? 'Vitest' : "Node's test runner, through tsx",
     lintDescription: c.linter === 'biome' ? 'Biome, then the type check' : 'the type check (tsc)',
     dataRemote: c.dataRemote ?? '',

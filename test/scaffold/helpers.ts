@@ -39,9 +39,18 @@ export async function sh(cmd: string, args: string[], cwd: string, env: NodeJS.P
 /** Output without terminal colours, whatever the tool decided. */
 const plain = (s: string) => stripVTControlCharacters(s);
 
-/** `lockstep …` as a user runs it, with no terminal attached (stdin is not a TTY under execFile). */
+/**
+ * `lockstep …` with no terminal attached (stdin is not a TTY under execFile).
+ * Under CI through bin/lockstep.js and the fresh dist/ that `npm ci` built, as
+ * a user runs it; elsewhere from the sources, because bin/ prefers a dist/
+ * that may be older than the sources in a working tree.
+ */
 export function lockstep(args: string[], cwd: string = REPO): Promise<Done> {
-  return sh(process.execPath, [join(REPO, 'bin/lockstep.js'), ...args], cwd);
+  const entry =
+    process.env.CI === 'true'
+      ? [join(REPO, 'bin/lockstep.js')]
+      : ['--import', import.meta.resolve('tsx'), join(REPO, 'src/cli/main.ts')];
+  return sh(process.execPath, [...entry, ...args], cwd);
 }
 
 /** Fails the test with the command's output when it did not exit 0. */

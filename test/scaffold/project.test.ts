@@ -73,6 +73,12 @@ test('the default project installs, lints, tests, and tracks a locked training r
   assert.ok(existsSync(join(dir, 'models/logreg/model.json')));
   assert.match(readFileSync(join(dir, 'reports/figures/loss.svg'), 'utf8'), /<path d="M/);
 
+  // what the project's README promises from the lockstep command line
+  const bin = (...args: string[]) => sh(join(dir, 'node_modules/.bin/lockstep'), args, dir);
+  assert.match(ok(await bin('runs', 'train'), 'lockstep runs train').stdout, /,done,/);
+  assert.match(ok(await bin('lock', 'verify', 'models/logreg'), 'lockstep lock verify').stdout, /matches/);
+  assert.match(ok(await bin('lineage', 'data/processed/predictions'), 'lockstep lineage').stdout, /train/);
+
   // the config command line reaches the script through the package script
   ok(await npmRun(dir, 'train', '-o', 'lr=0.1'), 'npm run train -- -o lr=0.1');
   assert.equal(readLock(join(dir, 'models/logreg/run.lock')).config.lr, 0.1);
@@ -176,8 +182,11 @@ test('pnpm and no license: pnpm installs it, and its tests and train script pass
   const tests = ok(await pnpm('test'), 'pnpm test');
   assert.match(tests.stdout, /# pass 4\b/);
   ok(await pnpm('lint'), 'pnpm lint');
-  for (const stage of ['data', 'features', 'train']) ok(await pnpm(stage), `pnpm ${stage}`);
-  const { rows } = await trainRuns(dir);
+  for (const stage of ['data', 'features']) ok(await pnpm(stage), `pnpm ${stage}`);
+  // as the README says: pnpm hands the script its arguments without a `--`
+  ok(await pnpm('train', '-o', 'epochs=20'), 'pnpm train -o epochs=20');
+  const { rows, loss } = await trainRuns(dir);
   assert.equal(rows[0]?.status, 'done');
-  assert.ok(existsSync(join(dir, 'models/logreg/run.lock')));
+  assert.equal(loss.length, 20);
+  assert.equal(readLock(join(dir, 'models/logreg/run.lock')).config.epochs, 20);
 });
