@@ -22,6 +22,8 @@ export const SlurmOptionsSchema = z
     parallel: z.number().int().positive().optional(),
     /** Worker threads inside each task (default: `cpus`, else 1). */
     jobs: z.number().int().positive().optional(),
+    /** The Node.js the tasks run (default: this process's, by absolute path; use `node` when `setup` loads a module). */
+    node: z.string().min(1).optional(),
     /** Job name (`--job-name`, default `lockstep-<experiment>`). */
     name: z.string().min(1).optional(),
     /** Shell lines run before the worker starts (module loads, environment). */

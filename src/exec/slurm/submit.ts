@@ -36,7 +36,7 @@ export function batchScript(s: SlurmSettings, experiment: string, db: string, cw
   const jobs = s.jobs ?? s.cpus ?? 1;
   const lines = [
     '#!/bin/bash',
-    `#SBATCH --job-name=${s.name ?? `lockstep-${experiment}`}`,
+    `#SBATCH --job-name=${(s.name ?? `lockstep-${experiment}`).replace(/[^A-Za-z0-9_.-]/g, '_')}`,
     `#SBATCH --array=0-${s.tasks - 1}${s.parallel ? `%${s.parallel}` : ''}`,
     `#SBATCH --output=${join(logs, '%x-%A_%a.out')}`,
     '#SBATCH --requeue',
@@ -48,7 +48,7 @@ export function batchScript(s: SlurmSettings, experiment: string, db: string, cw
   for (const flag of s.sbatch) lines.push(`#SBATCH ${flag}`);
   lines.push('set -e', ...s.setup, `cd ${sh(cwd)}`);
   const argv = [
-    process.execPath,
+    s.node ?? process.execPath,
     lockstepBin(),
     'worker',
     '--db',
@@ -70,7 +70,7 @@ export async function submitArray(s: SlurmSettings, experiment: string, db: stri
   const cwd = process.cwd();
   const logs = resolve(cwd, s.logs);
   mkdirSync(logs, { recursive: true });
-  const script = join(logs, `lockstep-${experiment}-${Date.now()}.sbatch`);
+  const script = join(logs, `lockstep-${experiment.replace(/[^A-Za-z0-9_.-]/g, '_')}-${Date.now()}.sbatch`);
   writeFileSync(script, batchScript(s, experiment, db, cwd));
   chmodSync(script, 0o700);
   let out: string;
