@@ -44,6 +44,8 @@ export class ArtifactContext {
     readonly driver: Driver,
     private readonly locate: () => Promise<ArtifactLocations>,
     maxBytes?: number,
+    /** Why this session cannot hold artifacts, when it cannot (a remote session). */
+    private readonly unavailable?: string,
   ) {
     this.maxBytes = maxBytes ?? (Number(process.env.LOCKSTEP_MAX_ARTIFACT_BYTES) || 2 * 1024 ** 3);
   }
@@ -51,6 +53,7 @@ export class ArtifactContext {
   /** Creates the tables and opens the blob store, once per context. */
   init(): Promise<void> {
     this.ready ??= (async () => {
+      if (this.unavailable) throw new LockstepError('E_UNAVAILABLE', this.unavailable);
       await createArtifactTables(this.driver);
       const where = await this.locate();
       this.store = openBlobStore(where.blobs);

@@ -19,7 +19,10 @@ export class ArtifactHub {
   readonly models: ModelRegistry;
 
   constructor(driver: Driver, dbUrl: string, options: ArtifactOptions = {}) {
-    this.ctx = new ArtifactContext(driver, () => resolveLocations(driver, dbUrl, options), options.maxBytes);
+    const remote = /^https?:\/\//i.test(dbUrl)
+      ? `artifacts, datasets and the model registry need a direct database connection (SQLite or PostgreSQL); the remote session ${dbUrl} does not carry them`
+      : undefined;
+    this.ctx = new ArtifactContext(driver, () => resolveLocations(driver, dbUrl, options), options.maxBytes, remote);
     this.artifacts = new ArtifactStore(this.ctx);
     this.datasets = new DatasetRegistry(this.ctx);
     this.models = new ModelRegistry(this.ctx);

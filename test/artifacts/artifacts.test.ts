@@ -155,3 +155,16 @@ for (const backend of backends()) {
     });
   });
 }
+
+describe('remote sessions', () => {
+  test('artifacts over an http session are a clear E_UNAVAILABLE', async () => {
+    const { ArtifactHub } = await import('../../src/artifacts/hub.ts');
+    const session = await createSession(join(tempDir(), 'x.db'));
+    const hub = new ArtifactHub(session.store.driver, 'http://127.0.0.1:9/', {});
+    await assert.rejects(
+      hub.datasets.list(),
+      (e) => isLockstepError(e, 'E_UNAVAILABLE') && /direct database connection/.test(e.message),
+    );
+    await session.close();
+  });
+});
