@@ -19,6 +19,8 @@ export interface RunQuery {
   columns?: readonly string[];
   /** Add the latest value of every metric of each run, as `metrics.<key>`. */
   metrics?: boolean;
+  /** Count the matching runs (default true); a client paging through a known total can skip it. */
+  count?: boolean;
 }
 
 /** One run as a flat row: run columns, experiment columns decoded to their JS types, latest metrics. */
@@ -40,7 +42,7 @@ export async function queryRuns(
   store: Store,
   exp: ExperimentRecord,
   q: RunQuery = {},
-): Promise<{ total: number; rows: RunRow[] }> {
+): Promise<{ total: number | null; rows: RunRow[] }> {
   const driver = store.driver;
   const scope: Scope = { exp, dialect: driver.dialect };
   await ensureTags(driver);
@@ -56,10 +58,14 @@ export async function queryRuns(
     throw new LockstepError('E_INPUT', `order must be asc or desc, got ${order}`);
   const sort = resolveIdent(parseIdent(q.sort || 'started_at'), scope);
   const table = quoteId(exp.tableName);
-  const [count] = await driver.all<{ n: number | string }>(
-    `SELECT COUNT(*) AS n FROM ${table} t WHERE ${where.sql}`,
-    where.params,
-  );
+  if (!q.sort || q.sort === 'started_at') await ensureSortIndex(driver, exp.tableName);
+  const [count] =
+    q.count === false
+      ? [undefined]
+      : await driver.all<{ n: number | string }>(
+          `SELECT COUNT(*) AS n FROM ${table} t WHERE ${where.sql}`,
+          where.params,
+        );
   const d = driver.dialect;
   const all = Object.entries(exp.meta.columns);
   const wanted = q.columns ? new Set(q.columns) : null;
@@ -93,7 +99,24 @@ export async function queryRuns(
     return row;
   });
   if (q.metrics !== false && rows.length) await addLatestMetrics(driver, exp.id, rows);
-  return { total: Number(count?.n ?? 0), rows };
+  return { total: q.count === false ? null : Number(count?.n ?? 0), rows };
+}
+
+const indexed = new WeakMap<Driver, Set<string>>();
+
+/**
+ * The default order (start time, then id) gets an index, made the first time
+ * an experiment is searched: paging deep into 100,000 runs then reads the
+ * index instead of sorting the table for every page.
+ */
+async function ensureSortIndex(driver: Driver, table: string): Promise<void> {
+  const done = indexed.get(driver) ?? new Set<string>();
+  indexed.set(driver, done);
+  if (done.has(table)) return;
+  await driver.exec(
+    `CREATE INDEX IF NOT EXISTS ${quoteId(`${table}_started`)} ON ${quoteId(table)} (started_at, run_id)`,
+  );
+  done.add(table);
 }
 
 /**

@@ -82,6 +82,7 @@ export async function createServer(options: ServerOptions): Promise<App> {
   await app.register(swaggerUi, { routePrefix: '/docs' });
   const ctx: ServerContext = {
     store,
+    session: options.session,
     sql: { timeoutMs: options.sql?.timeoutMs ?? 5000, maxRows: options.sql?.maxRows ?? 10_000 },
   };
   const typed = app.withTypeProvider<ZodTypeProvider>();

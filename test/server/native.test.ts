@@ -70,6 +70,9 @@ for (const backend of backends()) {
       assert.deepEqual(r.lookup, { $map: [['a', 2]] });
       assert.equal(r.odd, 'NaN');
       assert.equal(r['metrics.loss'], 100 - 49 - 2);
+      const uncounted = await get('/api/v1/experiments/iris/runs?count=false&limit=1');
+      assert.equal(uncounted.body.total, null);
+      assert.equal(uncounted.body.runs.length, 1);
       const narrow = await get('/api/v1/experiments/iris/runs?columns=acc&limit=1');
       assert.equal(narrow.body.runs[0].model, undefined);
       assert.equal(typeof narrow.body.runs[0].acc, 'number');
@@ -93,6 +96,10 @@ for (const backend of backends()) {
       assert.equal(res.body.run.status, 'done');
       assert.deepEqual(res.body.metricKeys, ['loss']);
       assert.equal(res.body.lock, null);
+      assert.deepEqual(res.body.artifacts, []);
+      const models = await get('/api/v1/models');
+      assert.deepEqual(models.body, { models: [] });
+      assert.equal((await get('/api/v1/models/nope')).status, 404);
       assert.equal((await get('/api/v1/experiments/iris/runs/nope')).status, 404);
     });
 

@@ -33,6 +33,7 @@ async function rename(store: Store, exp: ExperimentRecord, newName: string): Pro
     await tx.exec(`ALTER TABLE ${quoteId(exp.tableName)} RENAME TO ${quoteId(table)}`);
     // the index keeps its old name otherwise, which a future experiment of that name would collide with
     await tx.exec(`DROP INDEX IF EXISTS ${quoteId(`${exp.tableName}_params_key`)}`);
+    await tx.exec(`DROP INDEX IF EXISTS ${quoteId(`${exp.tableName}_started`)}`);
     await tx.exec(`CREATE INDEX ${quoteId(`${table}_params_key`)} ON ${quoteId(table)} (params_key)`);
     await tx.run('UPDATE experiments SET name = ?, table_name = ? WHERE id = ?', [newName, table, exp.id]);
   });

@@ -163,8 +163,8 @@ export function registerMlflowRuns(app: Typed, { store }: ServerContext, runs: R
           limit: Math.min(want, 10_000),
           metrics: false,
         });
-        total += res.total;
-        skip = Math.max(0, skip - res.total);
+        total += res.total ?? 0;
+        skip = Math.max(0, skip - (res.total ?? 0));
         if (res.rows.length) {
           const records = await store.readRuns(exp, { runIds: res.rows.map((r) => r.run_id as string) });
           const byId = new Map(records.map((r) => [r.id, r]));

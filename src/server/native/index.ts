@@ -2,6 +2,7 @@ import type { ServerContext, Typed } from '../context.ts';
 import { registerExperiments } from './experiments.ts';
 import { registerMetrics } from './metrics.ts';
 import { registerRecords } from './records.ts';
+import { registerRegistry } from './registry.ts';
 import { registerRuns } from './runs.ts';
 import { registerSql } from './sql.ts';
 
@@ -12,4 +13,5 @@ export async function registerNative(app: Typed, ctx: ServerContext): Promise<vo
   registerMetrics(app, ctx);
   registerSql(app, ctx);
   registerRecords(app, ctx);
+  registerRegistry(app, ctx);
 }

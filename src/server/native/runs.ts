@@ -8,6 +8,7 @@ import type { ServerContext, Typed } from '../context.ts';
 import { keyOf, once } from '../idempotency.ts';
 import { fromWire, toDisplay } from '../values.ts';
 import { deleteRunTags } from './cleanup.ts';
+import { listArtifacts } from './registry.ts';
 import { DateInput, ErrorBody, list, NameParams, RunParams, requireRun, toDate } from './shared.ts';
 
 const Status = z.enum(['pending', 'running', 'done', 'failed']);
@@ -68,7 +69,8 @@ export function runJson(r: RunRecord, tags: Record<string, string> = {}) {
   };
 }
 
-export function registerRuns(app: Typed, { store }: ServerContext): void {
+export function registerRuns(app: Typed, ctx: ServerContext): void {
+  const { store } = ctx;
   app.get(
     '/api/v1/experiments/:name/runs',
     {
@@ -83,9 +85,10 @@ export function registerRuns(app: Typed, { store }: ServerContext): void {
           offset: z.coerce.number().int().nonnegative().optional(),
           limit: z.coerce.number().int().min(0).max(MAX_LIMIT).optional(),
           columns: z.string().max(10_000).optional(),
+          count: z.enum(['true', 'false']).optional(),
         }),
         response: {
-          200: z.object({ total: z.number(), offset: z.number(), limit: z.number(), runs: z.array(Values) }),
+          200: z.object({ total: z.number().nullable(), offset: z.number(), limit: z.number(), runs: z.array(Values) }),
           400: ErrorBody,
           404: ErrorBody,
         },
@@ -104,6 +107,7 @@ export function registerRuns(app: Typed, { store }: ServerContext): void {
         offset,
         limit,
         ...(cols ? { columns: cols } : {}),
+        count: q.count !== 'false',
       });
       return { total, offset, limit, runs: rows.map((r) => toDisplay(r) as Record<string, unknown>) };
     },
@@ -116,7 +120,14 @@ export function registerRuns(app: Typed, { store }: ServerContext): void {
         tags: ['runs'],
         summary: 'One run: config, params, fields, tags, metric keys',
         params: RunParams,
-        response: { 200: RunDetail.extend({ metricKeys: z.array(z.string()), lock: z.unknown() }), 404: ErrorBody },
+        response: {
+          200: RunDetail.extend({
+            metricKeys: z.array(z.string()),
+            lock: z.unknown(),
+            artifacts: z.array(z.unknown()),
+          }),
+          404: ErrorBody,
+        },
       },
     },
     async (req) => {
@@ -127,7 +138,12 @@ export function registerRuns(app: Typed, { store }: ServerContext): void {
         [exp.id, run.id],
       );
       const tags = (await readTags(store.driver, exp.id, [run.id])).get(run.id) ?? {};
-      return { run: runJson(run, tags), metricKeys: keys.map((k) => k.key), lock: null };
+      return {
+        run: runJson(run, tags),
+        metricKeys: keys.map((k) => k.key),
+        lock: null,
+        artifacts: await listArtifacts(ctx, exp.name, run.id),
+      };
     },
   );
 
