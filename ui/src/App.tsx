@@ -14,6 +14,7 @@ const ChartsPage = lazy(() => import('./pages/ChartsPage.tsx').then((m) => ({ de
 const LineagePage = lazy(() => import('./pages/LineagePage.tsx').then((m) => ({ default: m.LineagePage })));
 const SqlPage = lazy(() => import('./pages/SqlPage.tsx').then((m) => ({ default: m.SqlPage })));
 const ModelsPage = lazy(() => import('./pages/ModelsPage.tsx').then((m) => ({ default: m.ModelsPage })));
+const ModelPage = lazy(() => import('./pages/ModelPage.tsx').then((m) => ({ default: m.ModelPage })));
 const SeriesBench = lazy(() => import('./pages/SeriesBench.tsx').then((m) => ({ default: m.SeriesBench })));
 
 type Render = (params: Record<string, string>) => ReactNode;
@@ -25,7 +26,7 @@ const ROUTES: [string, Render][] = [
   ['/sql', () => <SqlPage />],
   ['/lineage', () => <LineagePage />],
   ['/models', () => <ModelsPage />],
-  ['/models/:model', (p) => <ModelsPage model={p.model} />],
+  ['/models/:model', (p) => <ModelPage name={p.model!} />],
   ['/_bench/series', () => <SeriesBench />],
   ['/experiments/:name', (p) => <RunsPage key={p.name} name={p.name!} />],
   ['/experiments/:name/runs/:runId', (p) => <RunPage key={`${p.name}/${p.runId}`} name={p.name!} runId={p.runId!} />],

@@ -37,7 +37,13 @@ export function lineageOption(nodes: LockNode[]): EChartsOption {
       y: row * 70,
       symbolSize: 18,
       itemStyle: { color: n.active ? '#2563eb' : '#9ca3af' },
-      label: { show: true, position: 'bottom', formatter: `${n.name ?? n.runDir}\n${n.id.slice(0, 8)}` },
+      label: {
+        show: true,
+        position: 'bottom',
+        distance: 6,
+        lineHeight: 15,
+        formatter: `${n.name ?? n.runDir}\n${n.id.slice(0, 8)}`,
+      },
     };
   });
   const links = nodes.flatMap((n) => [

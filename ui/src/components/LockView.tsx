@@ -121,7 +121,13 @@ export function LockView({ lock: raw }: { lock: Record<string, unknown> }) {
       {env && (
         <>
           <h4>Environment</h4>
-          <KeyValueTable record={env} />
+          <KeyValueTable record={Object.fromEntries(Object.entries(env).filter(([k]) => k !== 'packages'))} />
+          {env.packages && typeof env.packages === 'object' ? (
+            <details>
+              <summary>{Object.keys(env.packages).length} packages</summary>
+              <KeyValueTable record={env.packages as Record<string, unknown>} />
+            </details>
+          ) : null}
         </>
       )}
     </div>

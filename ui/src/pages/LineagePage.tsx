@@ -69,8 +69,41 @@ export function LineagePage() {
           />
         </div>
       )}
+      {nodes.length > 0 && (
+        <table className="grid compact" data-testid="locks">
+          <thead>
+            <tr>
+              <th>name</th>
+              <th>lock</th>
+              <th>directory</th>
+              <th>previous stages</th>
+              <th>state</th>
+            </tr>
+          </thead>
+          <tbody>
+            {nodes.map((n) => (
+              <tr key={n.id} className={n.id === picked ? 'picked' : undefined}>
+                <td>
+                  <button type="button" className="link-button" onClick={() => setPicked(n.id)}>
+                    {n.name ?? n.runDir}
+                  </button>
+                </td>
+                <td className="mono">{n.id.slice(0, 8)}</td>
+                <td>{n.runDir}</td>
+                <td>
+                  {n.prevs
+                    .map((p) => nodes.find((m) => m.id === p))
+                    .map((m, i) => m?.name ?? m?.runDir ?? n.prevs[i]!.slice(0, 8))
+                    .join(', ')}
+                </td>
+                <td>{n.active ? 'active' : 'superseded'}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
       {node && (
-        <div className="card">
+        <div className="card lock-detail" data-testid="lock-detail">
           <h2>
             {node.name ?? node.runDir} <code>{node.id}</code>
           </h2>

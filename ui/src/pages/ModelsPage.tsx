@@ -1,33 +1,60 @@
-// The model registry: registered models, their versions, aliases and tags.
-// Shown when the server exposes the registry API; otherwise a clear notice.
-import { ApiError, api } from '../api/client.ts';
+// The model registry: registered models with their latest version, aliases
+// (such as `champion`) and tags.
+import { api } from '../api/client.ts';
 import { useApi } from '../api/useApi.ts';
 import { ErrorBox, Loading } from '../components/Status.tsx';
-import { KeyValueTable } from '../components/ValueView.tsx';
-import { formatCell } from '../format.ts';
+import { formatDate } from '../format.ts';
 import { Link } from '../router.tsx';
 
-type Model = Record<string, unknown> & { name: string };
+export interface RegisteredModel {
+  name: string;
+  description: string | null;
+  latestVersion: number | null;
+  versions: number;
+  aliases: Record<string, number>;
+  tags: Record<string, string>;
+  createdAt: string;
+  updatedAt: string;
+}
 
-export function ModelsPage({ model }: { model?: string }) {
-  const path = model ? `/api/v1/models/${encodeURIComponent(model)}` : '/api/v1/models';
-  const res = useApi((signal) => api.get<Record<string, unknown>>(path, {}, signal), [path]);
-  const missing = res.state === 'error' && res.error instanceof ApiError && res.error.status === 404 && !model;
-  const models = (res.data?.models ?? []) as Model[];
+export const modelPath = (name: string) => `/models/${encodeURIComponent(name)}`;
+
+export function Aliases({ aliases }: { aliases: Record<string, number> | string[] }) {
+  const list = Array.isArray(aliases) ? aliases.map((a) => [a, null] as const) : Object.entries(aliases);
+  return (
+    <>
+      {list.map(([alias, version]) => (
+        <span key={alias} className="badge badge-alias">
+          @{alias}
+          {version !== null && ` → v${version}`}
+        </span>
+      ))}
+    </>
+  );
+}
+
+export function ModelsPage() {
+  const res = useApi((signal) => api.get<{ models: RegisteredModel[] }>('/api/v1/models', {}, signal), []);
+  const models = res.data?.models ?? [];
   return (
     <section className="models-page">
-      <h1>{model ? `Model ${model}` : 'Models'}</h1>
+      <h1>Models</h1>
       {res.state === 'loading' && <Loading what="Loading the model registry" />}
-      {missing && <p className="muted">This server does not expose a model registry API yet.</p>}
-      {res.state === 'error' && !missing && <ErrorBox error={res.error} retry={res.reload} />}
-      {!model && res.data && models.length === 0 && <p className="muted">No registered models.</p>}
-      {!model && models.length > 0 && (
-        <table className="grid">
+      {res.state === 'error' && <ErrorBox error={res.error} retry={res.reload} />}
+      {res.data && models.length === 0 && (
+        <p className="muted">
+          No registered models yet: `session.models.register(name, file, {'{ runId }'})` adds one.
+        </p>
+      )}
+      {models.length > 0 && (
+        <table className="grid" data-testid="models">
           <thead>
             <tr>
               <th>name</th>
-              <th>latest version</th>
+              <th className="num">latest version</th>
+              <th className="num">versions</th>
               <th>aliases</th>
+              <th>updated</th>
               <th>description</th>
             </tr>
           </thead>
@@ -35,17 +62,20 @@ export function ModelsPage({ model }: { model?: string }) {
             {models.map((m) => (
               <tr key={m.name}>
                 <td>
-                  <Link href={`/models/${encodeURIComponent(m.name)}`}>{m.name}</Link>
+                  <Link href={modelPath(m.name)}>{m.name}</Link>
                 </td>
-                <td>{formatCell(m.latestVersion ?? m.version)}</td>
-                <td>{formatCell(m.aliases)}</td>
-                <td className="muted">{formatCell(m.description)}</td>
+                <td className="num">{m.latestVersion === null ? '' : `v${m.latestVersion}`}</td>
+                <td className="num">{m.versions}</td>
+                <td>
+                  <Aliases aliases={m.aliases} />
+                </td>
+                <td>{formatDate(m.updatedAt)}</td>
+                <td className="muted">{m.description}</td>
               </tr>
             ))}
           </tbody>
         </table>
       )}
-      {model && res.data && <KeyValueTable record={res.data} />}
     </section>
   );
 }

@@ -79,11 +79,12 @@ function RunView({ name, data }: { name: string; data: RunResponse }) {
       <div className="card">
         <h2>Artifacts</h2>
         {data.artifacts && data.artifacts.length > 0 ? (
-          <table className="grid compact">
+          <table className="grid compact" data-testid="run-artifacts">
             <tbody>
               {data.artifacts.map((a) => (
                 <tr key={a.path}>
                   <td>{a.url ? <a href={a.url}>{a.path}</a> : a.path}</td>
+                  <td>{String(a.kind ?? '')}</td>
                   <td className="num">{a.size ?? ''}</td>
                   <td className="mono">{a.digest ?? ''}</td>
                 </tr>

@@ -102,7 +102,12 @@ function RunsView({
             </button>
           </span>
         )}
-        {experiment.description && <span className="muted"> · {experiment.description}</span>}
+        {experiment.description && (
+          <span className="muted">
+            {pages.total !== undefined ? ' · ' : ''}
+            {experiment.description}
+          </span>
+        )}
       </div>
       {pages.error && !(pages.error instanceof ApiError && pages.error.status === 400 && filter) && (
         <ErrorBox error={pages.error} retry={pages.reload} />

@@ -2,7 +2,7 @@
 // CSV download. The query lives in the URL (`?q=`) so it can be shared.
 import { useEffect, useState } from 'react';
 import { api } from '../api/client.ts';
-import type { ExperimentSummary, SqlResponse } from '../api/types.ts';
+import type { SqlResponse } from '../api/types.ts';
 import { useApi } from '../api/useApi.ts';
 import { ErrorBox, Loading } from '../components/Status.tsx';
 import { download, toCsv } from '../csv.ts';
@@ -35,7 +35,7 @@ export function SqlPage() {
         Read-only queries over the tracking database: <code>experiments</code>, <code>experiment_&lt;name&gt;</code>{' '}
         (one row per run), <code>metrics</code>. Ctrl+Enter runs.
       </p>
-      <TableHints onPick={(t) => setText(`SELECT * FROM ${t} LIMIT 100`)} />
+      <TableHints onPick={(t) => setText(`SELECT * FROM ${quoteTable(t)} LIMIT 100`)} />
       <textarea
         className="sql-input"
         aria-label="SQL query"
@@ -77,9 +77,23 @@ export function SqlPage() {
   );
 }
 
+/** Quotes a table name that is not a plain identifier (experiment names may hold '-'). */
+function quoteTable(t: string): string {
+  return /^[A-Za-z_][A-Za-z0-9_]*$/.test(t) ? t : `"${t.replaceAll('"', '""')}"`;
+}
+
 function TableHints({ onPick }: { onPick(table: string): void }) {
-  const res = useApi((signal) => api.get<{ experiments: ExperimentSummary[] }>('/api/v1/experiments', {}, signal), []);
-  const names = res.data?.experiments.map((e) => `experiment_${e.name}`) ?? [];
+  // table names are sanitised experiment names: ask the database, not the names
+  const res = useApi(
+    (signal) =>
+      api.post<SqlResponse>(
+        '/api/v1/sql',
+        { sql: 'SELECT table_name FROM experiments ORDER BY name', maxRows: 200 },
+        signal,
+      ),
+    [],
+  );
+  const names = res.data?.rows.map((r) => String(r[0])) ?? [];
   return (
     <div className="table-hints">
       {['experiments', 'metrics', ...names].map((t) => (

@@ -59,7 +59,7 @@ function FilterError({ error, filter }: { error: ApiError; filter: string }) {
       )}
       <span>
         {error.message}
-        {pos !== undefined && ` (at position ${pos})`}
+        {pos !== undefined && !/position/.test(error.message) && ` (at position ${pos})`}
       </span>
     </div>
   );
