@@ -8,12 +8,12 @@ import { after, before, describe, it } from 'node:test';
 import { createSession, lock } from '../../src/index.ts';
 import { tempDir } from '../helpers.ts';
 import { columnTexts, trackErrors, waitCount, waitQuery, waitText } from './browser.ts';
-import { type Browser, irisDatabase, launch, type Served, serve } from './harness.ts';
+import { type Browser, browserMissing, irisDatabase, launch, type Served, serve } from './harness.ts';
 
 const shots = process.env.LOCKSTEP_SCREENSHOTS ?? tempDir('lockstep-shots-');
 mkdirSync(shots, { recursive: true });
 
-describe('web UI on the iris demo', { timeout: 240_000 }, () => {
+describe('web UI on the iris demo', { skip: browserMissing(), timeout: 240_000 }, () => {
   let server: Served;
   let browser: Browser;
   let errors: string[];

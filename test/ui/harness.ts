@@ -14,6 +14,18 @@ export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const UI_ROOT = join(ROOT, 'dist', 'ui');
 export const CHROMIUM = process.env.LOCKSTEP_CHROMIUM ?? '/usr/bin/chromium';
 
+/**
+ * Why the browser tests cannot run here, or undefined when they can. Under
+ * CI=true a missing Chromium is an error (CI installs it), not a skip.
+ */
+export function browserMissing(): string | undefined {
+  if (existsSync(CHROMIUM)) return undefined;
+  const msg = `no Chromium at ${CHROMIUM} (apt-get install -y chromium, or set LOCKSTEP_CHROMIUM)`;
+  if (process.env.CI === 'true') throw new Error(`${msg}: CI requires it`);
+  console.error(`\n!!! ${msg}: the browser tests are SKIPPED !!!\n`);
+  return msg;
+}
+
 /** The newest modification time under a directory (the UI's sources). */
 function newest(dir: string): number {
   let t = 0;

@@ -8,11 +8,11 @@ import { createSession } from '../../src/index.ts';
 import { tempDir } from '../helpers.ts';
 import { columnTexts, trackErrors, waitText } from './browser.ts';
 import { syntheticExperiment } from './fixtures.ts';
-import { type Browser, launch, type Served, serve } from './harness.ts';
+import { type Browser, browserMissing, launch, type Served, serve } from './harness.ts';
 
 const RUNS = 4000;
 
-describe('runs table at scale', { timeout: 180_000 }, () => {
+describe('runs table at scale', { skip: browserMissing(), timeout: 180_000 }, () => {
   let server: Served;
   let browser: Browser;
   let errors: string[];
