@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { saveLock } from '../../src/lock/records.ts';
 import { createServer } from '../../src/server/index.ts';
 import { backends, freshSession, tempDir } from '../helpers.ts';
 
@@ -101,6 +102,36 @@ for (const backend of backends()) {
       assert.deepEqual(models.body, { models: [] });
       assert.equal((await get('/api/v1/models/nope')).status, 404);
       assert.equal((await get('/api/v1/experiments/iris/runs/nope')).status, 404);
+    });
+
+    it("joins a run's lock record through its lock_id field", async () => {
+      const lock = {
+        version: 1,
+        id: 'lock-123',
+        name: 'train',
+        created: '2024-01-01T00:00:00.000Z',
+        root: '/repo',
+        dir: 'models/train',
+        parent: null,
+        config: { lr: 0.1 },
+        repos: [],
+        data: [],
+        env: {},
+        prevs: [],
+      };
+      await saveLock(
+        session.store.driver,
+        lock as unknown as Parameters<typeof saveLock>[1],
+        '/repo/models/train',
+        '/repo/models/train/run.lock',
+      );
+      const locked = await exp.run({ model: 'locked', k: 9 }, (r) => {
+        r.fields.lock_id = 'lock-123';
+      });
+      const res = await get(`/api/v1/experiments/iris/runs/${locked.id}`);
+      assert.equal(res.body.lock.id, 'lock-123');
+      assert.deepEqual(res.body.lock.lock.config, { lr: 0.1 });
+      await exp.deleteRuns([locked.id]);
     });
 
     it('serves metric history with step ranges and downsampling', async () => {

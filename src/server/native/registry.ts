@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { LockstepError } from '../../errors.ts';
+import { getLock } from '../../lock/records.ts';
 import type { Session } from '../../session.ts';
+import type { RunRecord, Store } from '../../store/store.ts';
 import type { ServerContext, Typed } from '../context.ts';
 import { toDisplay } from '../values.ts';
 import { ErrorBody, RunParams } from './shared.ts';
@@ -28,6 +30,21 @@ export async function listArtifacts(ctx: ServerContext, name: string, runId: str
     }));
   } catch {
     return [];
+  }
+}
+
+/**
+ * The run's lock: a run made by `lockstep run` stores the id of its run.lock
+ * record in the field `lock_id`; the record is in the `locks` table.
+ */
+export async function lockOf(store: Store, run: RunRecord): Promise<unknown> {
+  const id = run.fields.lock_id;
+  if (typeof id !== 'string' || id === '') return null;
+  try {
+    const [record] = (await getLock(store.driver, id)).filter((r) => r.id === id);
+    return record ? toDisplay(record) : null;
+  } catch {
+    return null;
   }
 }
 

@@ -8,7 +8,7 @@ import type { ServerContext, Typed } from '../context.ts';
 import { keyOf, once } from '../idempotency.ts';
 import { fromWire, toDisplay } from '../values.ts';
 import { deleteRunTags } from './cleanup.ts';
-import { listArtifacts } from './registry.ts';
+import { listArtifacts, lockOf } from './registry.ts';
 import { DateInput, ErrorBody, list, NameParams, RunParams, requireRun, toDate } from './shared.ts';
 
 const Status = z.enum(['pending', 'running', 'done', 'failed']);
@@ -141,7 +141,7 @@ export function registerRuns(app: Typed, ctx: ServerContext): void {
       return {
         run: runJson(run, tags),
         metricKeys: keys.map((k) => k.key),
-        lock: null,
+        lock: await lockOf(store, run),
         artifacts: await listArtifacts(ctx, exp.name, run.id),
       };
     },
