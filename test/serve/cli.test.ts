@@ -32,6 +32,11 @@ for (const backend of backends()) {
       const alias = cli('models', 'alias', 'iris', 'candidate', '1');
       assert.equal(alias.status, 0, alias.stderr);
       assert.match(alias.stdout, /models:\/iris@candidate → version 1/);
+      const ds = cli('datasets', '--json');
+      assert.equal(ds.status, 0, ds.stderr);
+      const [iris] = JSON.parse(ds.stdout);
+      assert.equal(`${iris.name}@${iris.version}`, 'iris@1');
+      assert.equal(iris.schema[''].rows, 150);
       const gc = cli('gc', '--dry-run', '--grace', '0');
       assert.equal(gc.status, 0, gc.stderr);
       assert.match(gc.stdout, /2 scanned, 2 referenced.*would remove 0/);
