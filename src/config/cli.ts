@@ -1,4 +1,5 @@
 import { basename, extname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import type { z } from 'zod';
 import { isLockstepError, LockstepError } from '../errors.ts';
@@ -123,7 +124,7 @@ export async function runCli<S extends AnySchema>(
       process.env[TASK_ENV] = JSON.stringify(env);
       try {
         const { steps } = await import('../exec/steps.ts');
-        summary = await exp.execute(steps(new URL('./task.ts', import.meta.url).href, 'runTask'), execOptions);
+        summary = await exp.execute(steps(taskModule(), 'runTask'), execOptions);
       } finally {
         delete process.env[TASK_ENV];
       }
@@ -140,6 +141,11 @@ export async function runCli<S extends AnySchema>(
   } finally {
     await session.close();
   }
+}
+
+/** task.ts next to this file, or task.js once compiled: a URL string is not rewritten by the build. */
+function taskModule(): string {
+  return new URL(`./task${extname(fileURLToPath(import.meta.url))}`, import.meta.url).href;
 }
 
 function describePlan(name: string, p: Plan, jobs: number | undefined, slurm: string | undefined): string {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -177,6 +177,23 @@ describe('lockstep run (a script in its own process)', () => {
     assert.match(out, /debug> /);
     assert.match(out, /'0-1ok'/);
     assert.equal(r.status, 1);
+  });
+
+  test('--slurm: the tasks of a sweep run as a Slurm job array, each locked', (t) => {
+    const up = spawnSync('sinfo', ['-h', '-o', '%t'], { encoding: 'utf8', timeout: 10_000 });
+    if (up.status !== 0 || !/idle|mix|alloc/.test(up.stdout)) {
+      // .ci/run starts a single-node cluster (scripts/ci/slurm.sh): there, a missing one is a failure
+      if (process.env.CI === 'true') assert.fail(`Slurm is not available: ${up.stderr || up.stdout}`);
+      return t.skip('no Slurm cluster');
+    }
+    const cwd = makeRepo();
+    writeFileSync(join(cwd, 'slurm.yml'), `tasks: 2\ntime: 10\nlogs: ${join(cwd, 'slurm-logs')}\n`);
+    const r = run(cwd, '--sweep', 'epochs=4,5', '--slurm', 'slurm.yml', '--db', join(cwd, 'x.db'));
+    assert.equal(r.status, 0, r.stderr);
+    for (const e of [4, 5]) {
+      const l = parse(readFileSync(join(cwd, `results/train/epochs=${e}/run.lock`), 'utf8'));
+      assert.equal(l.config.epochs, e);
+    }
   });
 
   test('exit code 2 on bad input; --jobs 2 runs tasks on the worker pool, each locked', () => {
