@@ -46,6 +46,8 @@ export {
 export { LoadedModel, type Prediction } from './models/loaded.ts';
 export type { ModelRegistry, ModelVersion, RegisteredModel, RegisterVersionOptions } from './models/registry.ts';
 export { type ModelRef, parseModelUri } from './models/uri.ts';
+export { type RemoteOptions, type SyncOptions, type SyncResult, syncOutbox } from './remote/index.ts';
+export { parseFilter } from './search/parse.ts';
 export {
   type CreateExperimentOptions,
   createSession,
