@@ -18,6 +18,7 @@ describe('web UI on the iris demo', { skip: browserMissing(), timeout: 240_000 }
   let browser: Browser;
   let errors: string[];
   let failedRun: string;
+  let longRun: string;
 
   before(async () => {
     const db = await irisDatabase(tempDir());
@@ -30,6 +31,13 @@ describe('web UI on the iris demo', { skip: browserMissing(), timeout: 240_000 }
       run.fields.y = (run.params.x as number) * 10;
     });
     failedRun = broken.runs.filter((r) => r.status === 'failed')[0]!.id;
+    // a long metric series: the chart gets a downsampled view and zooms into full detail
+    const long = await s.createExperiment('long', { description: 'one run, 50,000 logged points' });
+    long.addRun({ lr: 0.1 });
+    await long.execute((run) => {
+      for (let i = 0; i < 50_000; i++) run.log('loss', 1 / (1 + i / 1000) + Math.sin(i / 50) * 0.01, i);
+    });
+    longRun = long.runs.toArray()[0]!.id;
     // a three-stage pipeline of run locks, train locked twice (the first is superseded)
     const work = tempDir('lockstep-lineage-');
     writeFileSync(join(work, 'iris.csv'), 'sepal_length,species\n5.1,setosa\n');
@@ -161,6 +169,32 @@ describe('web UI on the iris demo', { skip: browserMissing(), timeout: 240_000 }
     await page().goto(`${server.url}/experiments/broken/runs/${failedRun}`);
     const text = await waitText(page().getByTestId('run-error'), /x must not be 2/);
     assert.match(text, /at /, 'the stack is shown');
+  });
+
+  it('downsamples a long series and zooms into full detail', async () => {
+    const zooms: string[] = [];
+    const onRequest = (r: { url(): string }) => {
+      if (r.url().includes('minStep=')) zooms.push(r.url());
+    };
+    page().on('request', onRequest);
+    await page().goto(`${server.url}/experiments/long/runs/${longRun}`);
+    const chart = page().getByTestId('metric-loss');
+    await waitText(chart.locator('figcaption'), /50,000 points, downsampled/);
+    const over = chart.locator('.u-over');
+    await over.waitFor();
+    const box = (await over.boundingBox())!;
+    await page().mouse.move(box.x + box.width * 0.4, box.y + box.height / 2);
+    await page().mouse.down();
+    await page().mouse.move(box.x + box.width * 0.45, box.y + box.height / 2, { steps: 5 });
+    await page().mouse.up();
+    await waitText(chart.locator('figcaption'), /steps \d+–\d+/);
+    page().off('request', onRequest);
+    assert.equal(zooms.length, 1, 'one request for the zoomed range');
+    const range = new URL(zooms[0]!).searchParams;
+    const [min, max] = [Number(range.get('minStep')), Number(range.get('maxStep'))];
+    assert.ok(min > 15_000 && max < 25_000 && max - min < 5000, `zoomed to ${min}–${max}`);
+    await chart.getByRole('button', { name: 'reset zoom' }).click();
+    await waitText(chart.locator('figcaption'), /^loss \(50,000 points, downsampled/);
   });
 
   it('compares two runs with differences highlighted and series overlaid', async () => {

@@ -1,5 +1,5 @@
 // One metric key of one or more runs, loaded from the API and overlaid.
-import { useMemo } from 'react';
+import { useCallback, useMemo, useState } from 'react';
 import { api } from '../api/client.ts';
 import type { MetricPoint, MetricResponse, SeriesResponse } from '../api/types.ts';
 import { useApi } from '../api/useApi.ts';
@@ -28,12 +28,15 @@ export function MetricChart({
   labels?: Record<string, string>;
 }) {
   const key = runIds.join(',');
+  // a zoomed step range of a single run, fetched again at full detail
+  const [range, setRange] = useState<[number, number] | null>(null);
+  const single = runIds.length === 1;
   const res = useApi(
     async (signal) => {
       if (runIds.length === 1) {
         const r = await api.get<MetricResponse>(
           api.metric(experiment, runIds[0]!, metric),
-          { maxPoints: MAX_POINTS },
+          { maxPoints: MAX_POINTS, minStep: range?.[0], maxStep: range?.[1] },
           signal,
         );
         return { series: [{ runId: runIds[0]!, points: r.points }], downsampled: r.downsampled, total: r.total };
@@ -45,8 +48,9 @@ export function MetricChart({
       );
       return { series: r.series, downsampled: false, total: undefined };
     },
-    [experiment, key, metric],
+    [experiment, key, metric, range?.[0], range?.[1]],
   );
+  const onZoom = useCallback((min: number, max: number) => setRange([Math.floor(min), Math.ceil(max)]), []);
   const series = useMemo(
     () => (res.data ? res.data.series.map((s) => toSeries(labels?.[s.runId] ?? s.runId.slice(0, 8), s.points)) : []),
     [res.data, labels],
@@ -55,12 +59,25 @@ export function MetricChart({
     <figure className="metric" data-testid={`metric-${metric}`}>
       <figcaption>
         {metric}
-        {res.data?.downsampled && <span className="muted"> (downsampled from {res.data.total} points)</span>}
+        {res.data?.downsampled && (
+          <span className="muted"> ({res.data.total?.toLocaleString()} points, downsampled; drag to zoom in)</span>
+        )}
+        {range && (
+          <span className="muted">
+            {' '}
+            steps {range[0]}–{range[1]}{' '}
+            <button type="button" className="link-button" onClick={() => setRange(null)}>
+              reset zoom
+            </button>
+          </span>
+        )}
       </figcaption>
       {res.state === 'loading' && <Loading what={`Loading ${metric}`} />}
       {res.state === 'error' && <ErrorBox error={res.error} retry={res.reload} />}
       {res.state === 'ready' && series.every((s) => s.steps.length === 0) && <p className="muted">no points</p>}
-      {res.state === 'ready' && series.some((s) => s.steps.length > 0) && <SeriesChart series={series} />}
+      {res.state === 'ready' && series.some((s) => s.steps.length > 0) && (
+        <SeriesChart series={series} onZoom={single ? onZoom : undefined} />
+      )}
     </figure>
   );
 }

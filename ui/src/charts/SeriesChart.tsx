@@ -41,12 +41,15 @@ export function SeriesChart({
   title,
   height = 260,
   onDrawn,
+  onZoom,
 }: {
   series: Series[];
   title?: string;
   height?: number;
   /** Called after uPlot drew the data (the benchmark times this). */
   onDrawn?: () => void;
+  /** Called with the step range the user selected by dragging (uPlot zooms in the meantime). */
+  onZoom?: (min: number, max: number) => void;
 }) {
   const ref = useRef<HTMLDivElement>(null);
   useEffect(() => {
@@ -63,7 +66,17 @@ export function SeriesChart({
         { label: 'step' },
         ...series.map((s, i) => ({ label: s.label, stroke: PALETTE[i % PALETTE.length], width: 1.5, spanGaps: true })),
       ],
-      hooks: onDrawn ? { draw: [() => onDrawn()] } : {},
+      hooks: {
+        draw: onDrawn ? [() => onDrawn()] : [],
+        setSelect: onZoom
+          ? [
+              (u: uPlot) => {
+                if (u.select.width < 2) return;
+                onZoom(u.posToVal(u.select.left, 'x'), u.posToVal(u.select.left + u.select.width, 'x'));
+              },
+            ]
+          : [],
+      },
     };
     const plot = new uPlot(opts, toData(series), el);
     const ro = new ResizeObserver(() => plot.setSize({ width: Math.max(300, el.clientWidth), height }));
@@ -72,6 +85,6 @@ export function SeriesChart({
       ro.disconnect();
       plot.destroy();
     };
-  }, [series, title, height, onDrawn]);
+  }, [series, title, height, onDrawn, onZoom]);
   return <div ref={ref} className="series-chart" data-testid="series-chart" />;
 }
