@@ -53,7 +53,8 @@ export class Run {
   dirty = true;
   /** @internal the stored metric points belong to an earlier execution */
   staleMetrics = false;
-  private readonly nextStep = new Map<string, number>();
+  /** Created on the first `log`: most steps of big sweeps never log, and a Map per run costs memory. */
+  private nextStep: Map<string, number> | null = null;
   private cachedKey: string | undefined;
 
   constructor(params: Record<string, unknown> = {}, id: string = randomUUID()) {
@@ -81,6 +82,7 @@ export class Run {
       throw new LockstepError('E_INPUT', `run.log("${key}"): the value must be a number, got ${typeof value}`);
     }
     let s = step;
+    this.nextStep ??= new Map();
     if (s === undefined) s = this.nextStep.get(key) ?? 0;
     else if (!Number.isInteger(s) || s < 0) {
       throw new LockstepError('E_INPUT', `run.log("${key}"): step must be a non-negative integer, got ${s}`);
@@ -116,12 +118,15 @@ export class Run {
   begin(config: Record<string, unknown>): void {
     if (this.persisted) this.staleMetrics = true;
     this.config = config;
-    this.vars = {};
-    this.fields = {};
-    this.state = {};
+    // a run that never executed still has its empty objects: reuse them (sweeps allocate per run)
+    if (this.status !== 'pending' || !isEmpty(this.fields) || !isEmpty(this.state) || !isEmpty(this.vars)) {
+      this.vars = {};
+      this.fields = {};
+      this.state = {};
+    }
     this.error = null;
-    this.pendingMetrics = [];
-    this.nextStep.clear();
+    if (this.pendingMetrics.length) this.pendingMetrics = [];
+    this.nextStep = null;
     this.status = 'running';
     this.startedAt = new Date();
     this.endedAt = null;
@@ -131,7 +136,7 @@ export class Run {
   /** Ends an execution: `vars` are dropped here. */
   finish(error?: unknown): void {
     this.endedAt = new Date();
-    this.vars = {};
+    if (!isEmpty(this.vars)) this.vars = {};
     if (error === undefined) {
       this.status = 'done';
     } else {
@@ -167,7 +172,7 @@ export class Run {
     this.persisted = true;
     this.dirty = false;
     this.staleMetrics = false;
-    this.pendingMetrics = [];
+    if (this.pendingMetrics.length) this.pendingMetrics = [];
   }
 
   /** @internal a run read back from the store */
@@ -184,4 +189,9 @@ export class Run {
     run.dirty = false;
     return run;
   }
+}
+
+function isEmpty(o: object): boolean {
+  for (const _ in o) return false;
+  return true;
 }

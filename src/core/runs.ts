@@ -4,8 +4,9 @@ import type { RunServices } from './services.ts';
 
 /** The runs of an experiment, in insertion order, with lookup by id and by params. */
 export class Runs implements Iterable<Run> {
-  private readonly list: Run[] = [];
-  private readonly byId = new Map<string, Run>();
+  private list: Run[] = [];
+  /** Built on the first lookup by id: most sweeps never look a run up by id, and a Map insert per run is not free. */
+  private byId: Map<string, Run> | null = null;
   private readonly byKey = new Map<string, Run>();
   /** @internal given to every run added, so its steps can log artifacts and use datasets */
   services: RunServices | null = null;
@@ -27,6 +28,10 @@ export class Runs implements Iterable<Run> {
 
   /** The run with this id, or undefined. */
   get(id: string): Run | undefined {
+    if (!this.byId) {
+      this.byId = new Map();
+      for (const run of this.list) this.byId.set(run.id, run);
+    }
     return this.byId.get(id);
   }
 
@@ -53,22 +58,25 @@ export class Runs implements Iterable<Run> {
 
   /** @internal */
   add(run: Run): void {
-    if (this.byId.has(run.id))
-      throw new LockstepError('E_CONFLICT', `a run with id ${run.id} is already in the experiment`);
+    if (this.byId) {
+      if (this.byId.has(run.id)) {
+        throw new LockstepError('E_CONFLICT', `a run with id ${run.id} is already in the experiment`);
+      }
+      this.byId.set(run.id, run);
+    }
     run.services ??= this.services;
     this.list.push(run);
-    this.byId.set(run.id, run);
-    if (!this.byKey.has(run.paramsKey)) this.byKey.set(run.paramsKey, run);
+    const key = run.paramsKey;
+    if (this.byKey.get(key) === undefined) this.byKey.set(key, run);
   }
 
   /** @internal */
   remove(ids: ReadonlySet<string>): void {
-    for (let i = this.list.length - 1; i >= 0; i--) {
-      const run = this.list[i] as Run;
-      if (!ids.has(run.id)) continue;
-      this.list.splice(i, 1);
-      this.byId.delete(run.id);
+    this.list = this.list.filter((run) => {
+      if (!ids.has(run.id)) return true;
+      this.byId?.delete(run.id);
       if (this.byKey.get(run.paramsKey) === run) this.byKey.delete(run.paramsKey);
-    }
+      return false;
+    });
   }
 }

@@ -109,7 +109,7 @@ for (const backend of backends()) {
       const [row] = await s.query(`SELECT status, error, error_stack FROM experiment_failing WHERE error IS NOT NULL`);
       assert.equal(row?.status, 'failed');
       assert.equal(row?.error, 'bad input i=1');
-      assert.match(String(row?.error_stack), /bad input i=1\n\s+at step/);
+      assert.match(String(row?.error_stack), /bad input i=1\n\s+at \S*step \(.*store\.test\.ts/);
 
       const fast = await s.createExperiment('failfast');
       fast.addRuns({ i: [0, 1, 2, 3] });

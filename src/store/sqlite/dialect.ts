@@ -12,6 +12,18 @@ const TYPES: Record<Kind, string> = {
   binary: 'BLOB',
 };
 
+let lastMs = Number.NaN;
+let lastIso = '';
+/** toISOString, remembering the last answer: runs that finish in the same millisecond share it. */
+function isoString(d: Date): string {
+  const ms = d.getTime();
+  if (ms !== lastMs) {
+    lastIso = d.toISOString();
+    lastMs = ms;
+  }
+  return lastIso;
+}
+
 /** SQLite: booleans as 0/1, dates as ISO-8601 text, JSON as text (json_extract reads it). */
 export const sqliteDialect: Dialect = {
   name: 'sqlite',
@@ -22,7 +34,7 @@ export const sqliteDialect: Dialect = {
       case 'boolean':
         return v ? 1 : 0;
       case 'date':
-        return (v as Date).toISOString();
+        return isoString(v as Date);
       case 'json':
         return JSON.stringify(v);
       case 'binary':
