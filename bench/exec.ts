@@ -8,15 +8,18 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { steps } from '../src/exec/steps.ts';
 import { createSession } from '../src/index.ts';
-import { trivial } from './exec-steps.ts';
+import { arithmetic, trivial } from './exec-steps.ts';
 import type { Suite } from './suites.ts';
 import { median, ms, printTable } from './table.ts';
 
 const REPS = Number(process.env.BENCH_REPS ?? 5);
 const STEPS_URL = new URL('./exec-steps.ts', import.meta.url).href;
+/** `BENCH_EXEC=cpu` or `BENCH_EXEC=overhead` runs one half. */
+const PARTS = (process.env.BENCH_EXEC ?? 'overhead,cpu').split(',');
 
 interface Timing {
   wall: number;
@@ -81,12 +84,47 @@ function plainLoop(n: number): Promise<Timing> {
   });
 }
 
-async function cpuBound(dir: string, jobs: number, runs: number): Promise<Timing> {
+/** Square roots that take about `ms` here and now (median of a few tries). */
+function calibrate(ms: number): number {
+  const probe = 200_000;
+  const times: number[] = [];
+  for (let i = 0; i < 7; i++) {
+    const t0 = performance.now();
+    arithmetic(probe);
+    times.push(performance.now() - t0);
+  }
+  return Math.max(1000, Math.round((probe * ms) / median(times)));
+}
+
+/**
+ * The baseline: the same arithmetic on bare worker_threads (no lockstep, no
+ * storage), `runs` split over `threads`. Its speedup is what this machine can
+ * give right now; lockstep's is measured against it.
+ */
+async function rawThreads(threads: number, runs: number, iters: number): Promise<Timing> {
+  const code = `const { parentPort, workerData } = require('node:worker_threads');
+    let acc = 0;
+    for (let r = 0; r < workerData.runs; r++) { for (let i = 0; i < workerData.iters; i++) acc += Math.sqrt(i + acc * 1e-9); }
+    parentPort.postMessage(acc);`;
+  // Started before the clock, as a warm pool would be.
+  const workers = Array.from(
+    { length: threads },
+    (_, t) =>
+      new Worker(code, {
+        eval: true,
+        workerData: { runs: Math.floor(runs / threads) + (t < runs % threads ? 1 : 0), iters },
+        stdout: false,
+      }),
+  );
+  return timed(() => Promise.all(workers.map((w) => new Promise((r) => w.once('message', r)))).then(() => undefined));
+}
+
+async function cpuBound(dir: string, jobs: number, runs: number, iters: number): Promise<Timing> {
   const session = await createSession(join(dir, `${randomUUID()}.db`));
   const exp = await session.createExperiment('cpu');
   exp.addRuns({ i: Array.from({ length: runs }, (_, i) => i) });
   const t = await timed(async () => {
-    await exp.execute(steps(STEPS_URL, 'cpu'), { jobs, quiet: true, config: { ms: 20 } });
+    await exp.execute(steps(STEPS_URL, 'cpu'), { jobs, quiet: true, config: { iters } });
   });
   await session.close();
   return t;
@@ -109,7 +147,7 @@ async function run(): Promise<void> {
     const rows: string[][] = [];
     const row = (name: string, n: number, t: Timing, note = '') =>
       rows.push([name, ms(t.wall), ms(t.cpu), `${((t.wall * 1000) / n).toFixed(2)} µs`, note]);
-    for (const n of [10_000, 100_000]) {
+    for (const n of PARTS.includes('overhead') ? [10_000, 100_000] : []) {
       const reps = n === 10_000 ? REPS : Math.max(1, Math.ceil(REPS / 3));
       const label = n === 10_000 ? '10^4' : '10^5';
       row(`${label} plain JS loop (floor)`, n, await medianOf(reps, () => plainLoop(n)));
@@ -126,16 +164,26 @@ async function run(): Promise<void> {
     const start = await medianOf(3, () => poolStart(dir));
     row('pool start (2 workers, 1 run)', 1, start, 'tsx in each worker; paid once per execute');
     printTable(['case', 'wall', 'cpu (this process)', 'per run', 'note'], rows);
+    if (!PARTS.includes('cpu')) return;
     console.log(
       '\nMLtraq, for reference (its paper, a comparable machine): 10^4 runs 777 ms; 10^3 runs on its pool 136 ms\n',
     );
 
-    const one = await medianOf(Math.max(1, Math.ceil(REPS / 2)), () => cpuBound(dir, 1, 200));
-    const two = await medianOf(Math.max(1, Math.ceil(REPS / 2)), () => cpuBound(dir, 2, 200));
+    const iters = calibrate(20);
+    const one = await medianOf(Math.max(1, Math.ceil(REPS / 2)), () => cpuBound(dir, 1, 200, iters));
+    const two = await medianOf(Math.max(1, Math.ceil(REPS / 2)), () => cpuBound(dir, 2, 200, iters));
     const steady = Math.max(1, two.wall - start.wall);
+    const raw1 = await medianOf(Math.max(1, Math.ceil(REPS / 2)), () => rawThreads(1, 200, iters));
+    const raw2 = await medianOf(Math.max(1, Math.ceil(REPS / 2)), () => rawThreads(2, 200, iters));
     printTable(
-      ['CPU-bound: 200 runs × ~20 ms', 'wall', 'speedup over jobs: 1'],
+      [`CPU-bound: 200 runs × ${iters} square roots (~20 ms)`, 'wall', 'speedup over jobs: 1'],
       [
+        ['baseline: bare worker_threads, 1 thread', ms(raw1.wall), '1.00×'],
+        [
+          'baseline: bare worker_threads, 2 threads',
+          ms(raw2.wall),
+          `${(raw1.wall / raw2.wall).toFixed(2)}× (what the machine gives now)`,
+        ],
         ['jobs: 1 (inline)', ms(one.wall), '1.00×'],
         ['jobs: 2, including the pool start', ms(two.wall), `${(one.wall / two.wall).toFixed(2)}×`],
         ['jobs: 2, without the pool start', ms(steady), `${(one.wall / steady).toFixed(2)}× (target ≥ 1.8×)`],
