@@ -1,4 +1,5 @@
 import type { NamespacedUnregister } from 'tsx/esm/api';
+import { LockstepError } from '../errors.ts';
 
 const KEY = Symbol.for('lockstep.tsx');
 
@@ -12,8 +13,17 @@ export async function importTypeScript(url: string): Promise<Record<string, unkn
   const g = globalThis as Record<symbol, NamespacedUnregister | undefined>;
   let api = g[KEY];
   if (!api) {
-    const { register } = await import('tsx/esm/api');
-    api = register({ namespace: 'lockstep' });
+    let tsx: typeof import('tsx/esm/api');
+    try {
+      tsx = await import('tsx/esm/api');
+    } catch (e) {
+      throw new LockstepError(
+        'E_UNAVAILABLE',
+        `${url} is TypeScript, and loading it here needs tsx (npm install tsx), or build it to JavaScript first`,
+        { cause: e },
+      );
+    }
+    api = tsx.register({ namespace: 'lockstep' });
     g[KEY] = api;
   }
   return (await api.import(url, import.meta.url)) as Record<string, unknown>;
