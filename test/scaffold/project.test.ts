@@ -64,10 +64,18 @@ test('the default project installs, lints, tests, and tracks a locked training r
     lock.data.map((d) => d.path),
     ['data/processed/features.csv'],
   );
-  const predictLock = readLock(join(dir, 'data/processed/predictions/run.lock'));
+  // every stage locks its output and links the stage before it
   assert.deepEqual(
-    predictLock.prevs.map((p) => p.path),
-    ['models/logreg/run.lock'],
+    lock.prevs.map((p) => p.path),
+    ['data/processed/run.lock'],
+  );
+  assert.deepEqual(
+    readLock(join(dir, 'data/processed/run.lock')).prevs.map((p) => p.path),
+    ['data/raw/run.lock'],
+  );
+  const predictLock = readLock(join(dir, 'data/processed/predictions/run.lock'));
+  assert.ok(
+    predictLock.prevs.some((p) => p.path === 'models/logreg/run.lock'),
     'predict records the training run as its lineage',
   );
   assert.ok(existsSync(join(dir, 'models/logreg/model.json')));
@@ -77,7 +85,8 @@ test('the default project installs, lints, tests, and tracks a locked training r
   const bin = (...args: string[]) => sh(join(dir, 'node_modules/.bin/lockstep'), args, dir);
   assert.match(ok(await bin('runs', 'train'), 'lockstep runs train').stdout, /,done,/);
   assert.match(ok(await bin('lock', 'verify', 'models/logreg'), 'lockstep lock verify').stdout, /matches/);
-  assert.match(ok(await bin('lineage', 'data/processed/predictions'), 'lockstep lineage').stdout, /train/);
+  const lineage = ok(await bin('lineage', 'data/processed/predictions'), 'lockstep lineage').stdout;
+  for (const stage of ['train', 'features', 'dataset']) assert.match(lineage, new RegExp(`\\b${stage}\\b`));
 
   // the config command line reaches the script through the package script
   ok(await npmRun(dir, 'train', '-o', 'lr=0.1'), 'npm run train -- -o lr=0.1');
