@@ -11,14 +11,3 @@ export function toCsv(columns: string[], rows: unknown[][]): string {
   for (const r of rows) lines.push(r.map(cell).join(','));
   return `${lines.join('\r\n')}\r\n`;
 }
-
-export function download(filename: string, text: string, type = 'text/csv'): void {
-  const url = URL.createObjectURL(new Blob([text], { type }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = filename;
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 1000);
-}

@@ -5,7 +5,8 @@ import { api } from '../api/client.ts';
 import type { SqlResponse } from '../api/types.ts';
 import { useApi } from '../api/useApi.ts';
 import { ErrorBox, Loading } from '../components/Status.tsx';
-import { download, toCsv } from '../csv.ts';
+import { toCsv } from '../csv.ts';
+import { download } from '../download.ts';
 import { formatCell } from '../format.ts';
 import { useQueryState } from '../router.tsx';
 
