@@ -314,19 +314,18 @@ export class Store {
       const rows: unknown[][] = new Array(runs.length);
       for (let i = 0; i < runs.length; i++) {
         const run = runs[i] as RunWrite;
-        const row: unknown[] = [
-          run.id,
-          run.status,
-          d.toParam('date', run.startedAt),
-          d.toParam('date', run.endedAt),
-          run.error,
-          run.errorStack,
-          run.paramsKey,
-        ];
+        const row: unknown[] = new Array(7 + cols.length);
+        row[0] = run.id;
+        row[1] = run.status;
+        row[2] = d.toParam('date', run.startedAt);
+        row[3] = d.toParam('date', run.endedAt);
+        row[4] = run.error;
+        row[5] = run.errorStack;
+        row[6] = run.paramsKey;
         for (let c = 0; c < cols.length; c++) {
           const v = run[sources[c] as 'fields'][keys[c] as string];
           const kind = kinds[c] as Kind | null;
-          row.push(v == null || kind === null ? null : kind === 'binary' ? encodeValue(v) : d.toParam(kind, v));
+          row[7 + c] = v == null || kind === null ? null : kind === 'binary' ? encodeValue(v) : d.toParam(kind, v);
         }
         rows[i] = row;
       }
