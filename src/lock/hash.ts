@@ -1,6 +1,6 @@
-import { type BigIntStats, statSync } from 'node:fs';
-import { open, readdir, stat } from 'node:fs/promises';
-import { basename, dirname, join, relative, resolve, sep } from 'node:path';
+import { type BigIntStats, readdirSync, statSync } from 'node:fs';
+import { open, stat } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
 import { xxh3 } from '@node-rs/xxhash';
 import { LockstepError } from '../errors.ts';
 import type { HashCache } from './cache.ts';
@@ -54,23 +54,24 @@ export interface PathHash {
   files: number;
 }
 
-/** Lists every regular file under a directory (symlinks to files followed, `.git` skipped), sorted. */
+/**
+ * Lists every regular file under a directory (symlinks to files followed,
+ * `.git` skipped), sorted. Synchronous on purpose: thousands of small
+ * `readdir` calls cost more in promise overhead than in waiting.
+ */
 export async function listFiles(dir: string): Promise<string[]> {
   const out: string[] = [];
-  async function walk(d: string): Promise<void> {
-    for (const e of await readdir(d, { withFileTypes: true })) {
+  const walk = (d: string, prefix: string): void => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
       if (e.name === '.git') continue;
-      const p = join(d, e.name);
-      if (e.isDirectory()) await walk(p);
-      else if (e.isFile()) out.push(p);
-      else if (e.isSymbolicLink()) {
-        const s = await stat(p).catch(() => null);
-        if (s?.isFile()) out.push(p);
-      }
+      const rel = prefix + e.name;
+      if (e.isDirectory()) walk(join(d, e.name), `${rel}/`);
+      else if (e.isFile()) out.push(rel);
+      else if (e.isSymbolicLink() && statSync(join(d, e.name), { throwIfNoEntry: false })?.isFile()) out.push(rel);
     }
-  }
-  await walk(dir);
-  return out.map((p) => relative(dir, p).split(sep).join('/')).sort(compareBytes);
+  };
+  walk(dir, '');
+  return out.sort(compareBytes);
 }
 
 function compareBytes(a: string, b: string): number {

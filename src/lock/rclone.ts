@@ -40,3 +40,15 @@ export function remoteJoin(base: string, ...parts: string[]): string {
   const sep = b.endsWith(':') ? '' : '/';
   return `${b}${sep}${parts.join('/')}`;
 }
+
+/** One file of a tag's data, content-addressed: `blobs/<hash>` on the remote. */
+export interface ManifestFile {
+  path: string;
+  hash: string;
+  size: number;
+}
+
+export function blobName(hash: string): string {
+  const hex = hash.replace(/^xxh3:/, '');
+  return `${hex.slice(0, 2)}/${hex}`;
+}

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { LockstepError } from '../../errors.ts';
-import { pullTag, pushTag } from '../../lock/remote.ts';
+import { pullTag } from '../../lock/pull.ts';
+import { pushTag } from '../../lock/push.ts';
 import { listTags, tagRuns } from '../../lock/tag.ts';
 import { createSession } from '../../session.ts';
 
