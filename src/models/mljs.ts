@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import { LockstepError } from '../errors.ts';
+import { compileForest } from './forest.ts';
 
 /**
  * The ml.js classifiers lockstep can train, save and serve. They are
@@ -90,13 +91,8 @@ const randomForest: Algorithm = {
     return model;
   },
   load(json) {
-    const model = ml.rf().load(json);
-    return {
-      predict: (X, classes) => {
-        const values = model.predictionValues(X) as MatrixLike;
-        return fromProbabilities(X.map((_, i) => votes(values.getRow(i), classes)));
-      },
-    };
+    const votesOf = compileForest(ml.rf().load(json));
+    return { predict: (X, classes) => fromProbabilities(votesOf(X, classes)) };
   },
 };
 

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { parseTable } from '../../src/artifacts/tabular.ts';
@@ -10,6 +11,7 @@ import {
   MODEL_FORMAT_VERSION,
   parseModelUri,
 } from '../../src/index.ts';
+import { compileForest } from '../../src/models/forest.ts';
 import { parseModelFile } from '../../src/models/format.ts';
 import { ALGORITHMS } from '../../src/models/mljs.ts';
 import { stratifiedFolds, tableToXY, trainModel } from '../../src/models/train.ts';
@@ -95,6 +97,28 @@ describe('model files and ml.js algorithms', () => {
       () => parseModelFile(JSON.stringify({ ...file, scaler: { mean: [0], std: [1] } }), 'x'),
       /"scaler" must hold/,
     );
+  });
+
+  test('the compiled forest votes exactly like ml-random-forest', () => {
+    const data = irisXY();
+    const { file } = trainModel('random-forest', { nEstimators: 25, maxFeatures: 0.75 }, data, FEATURES, 'species', 2);
+    const RF = createRequire(import.meta.url)('ml-random-forest').RandomForestClassifier;
+    const reference = RF.load(structuredClone(file.model));
+    const votes = compileForest(RF.load(structuredClone(file.model)));
+    let seed = 7;
+    const rand = () => {
+      seed = (seed * 16807) % 2147483647;
+      return seed / 2147483647;
+    };
+    for (let i = 0; i < 500; i++) {
+      const x = [4 + rand() * 4, 2 + rand() * 2.5, 1 + rand() * 6, rand() * 2.5];
+      const trees: number[] = reference.predictionValues([x]).getRow(0);
+      const expected = [0, 1, 2].map((c) => trees.filter((p) => p === c).length / trees.length);
+      const got = votes([x], 3)[0] as number[];
+      expected.forEach((e, c) => {
+        assert.ok(Math.abs(e - (got[c] as number)) < 1e-12, `instance ${x}: ${got} vs ${expected}`);
+      });
+    }
   });
 
   test('stratified folds keep class proportions and cover every row once', () => {
