@@ -28,6 +28,10 @@ export function ErrorBox({ error, retry }: { error: Error; retry?: () => void })
   );
 }
 
-export function StatusBadge({ status }: { status: string }) {
-  return <span className={`badge badge-${status}`}>{status}</span>;
+export function StatusBadge({ status, title }: { status: string; title?: string }) {
+  return (
+    <span className={`badge badge-${status}`} title={title}>
+      {status}
+    </span>
+  );
 }

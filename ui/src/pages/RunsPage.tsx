@@ -90,7 +90,10 @@ function RunsView({
           <span data-testid="runs-count">
             {pages.total.toLocaleString()} run{pages.total === 1 ? '' : 's'}
             {filter && ' match the filter'}
-            {experiment.runs !== pages.total && ` of ${experiment.runs.toLocaleString()}`}
+            {experiment.runs !== pages.total && ` of ${experiment.runs.toLocaleString()}`}{' '}
+            <button type="button" className="link-button" title="Fetch the runs again" onClick={pages.reload}>
+              refresh
+            </button>
           </span>
         )}
         {selected.length > 0 && (

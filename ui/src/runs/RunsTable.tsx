@@ -139,7 +139,7 @@ function Cells({
         </Link>
       </span>
       <span className="td">
-        <StatusBadge status={row.status} />
+        <StatusBadge status={row.status} title={row.error ?? undefined} />
       </span>
       {columns.map((c) => {
         const v = row[c.name];
