@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import type { z } from 'zod';
 import { isLockstepError, LockstepError } from '../errors.ts';
+import { slurmSettings } from '../exec/slurm/options.ts';
 import type { ExecuteOptions, ExecuteSummary } from '../exec/types.ts';
 import { lock } from '../lock/lock.ts';
 import { toPlain } from '../lock/plain.ts';
@@ -60,6 +61,8 @@ export async function runCli<S extends AnySchema>(
       return { code: 0 };
     }
     p = plan(schema, args, options.outKey ? { outKey: options.outKey } : {});
+    // A bad Slurm file must stop the command before the experiment is created, like any other bad input.
+    if (args.slurm) slurmSettings(args.slurm);
   } catch (e) {
     if (isLockstepError(e) && e.code === 'E_INPUT') return { code: 2, message: e.message, error: e };
     throw e;

@@ -126,6 +126,12 @@ for (const backend of backends()) {
       assert.equal(r.code, 2);
       assert.match(r.message ?? '', /did you mean "depth"/);
       assert.equal(called, false);
+      const slurm = await runCli(Config, () => undefined, {
+        argv: ['--sweep', 'lr=1,2', '--slurm', join(repo, 'no-such-slurm.yml'), '--db', db, '--name', 'bad'],
+        script: SCRIPT,
+      });
+      assert.equal(slurm.code, 2);
+      assert.match(slurm.message ?? '', /cannot read Slurm settings/);
       const s = await createSession(db);
       try {
         assert.deepEqual(await s.listExperiments(), []);
