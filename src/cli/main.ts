@@ -1,12 +1,12 @@
 import { Command, CommanderError } from 'commander';
 import { LockstepError } from '../errors.ts';
 import { VERSION } from '../version.ts';
-import { commands } from './commands/index.ts';
+import { type Register, registrationsFor } from './commands/index.ts';
 
 /** Exit codes: 0 ok, 1 a failure at run time, 2 bad input (the user can fix the command). */
 const BAD_INPUT = new Set(['E_INPUT', 'E_NOT_FOUND', 'E_CONFLICT', 'E_SQL', 'E_VALUE']);
 
-export function buildProgram(): Command {
+export function buildProgram(commands: readonly Register[]): Command {
   const program = new Command('lockstep')
     .description('Reproducible, fast, SQL-queryable machine-learning experiments')
     .version(VERSION)
@@ -18,7 +18,7 @@ export function buildProgram(): Command {
 
 /** The only place in lockstep that ends the process. */
 export async function main(argv: string[] = process.argv): Promise<void> {
-  const program = buildProgram();
+  const program = buildProgram(await registrationsFor(argv));
   try {
     await program.parseAsync(argv);
   } catch (e) {

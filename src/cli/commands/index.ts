@@ -1,31 +1,34 @@
 import type { Command } from 'commander';
-import { registerArtifacts } from './artifacts.ts';
-import { registerDatasets } from './datasets.ts';
-import { registerGc } from './gc.ts';
-import { registerInit } from './init.ts';
-import { registerLock } from './lock.ts';
-import { registerModels } from './models.ts';
-import { registerRead } from './read.ts';
-import { registerRun } from './run.ts';
-import { registerServe } from './serve.ts';
-import { registerSync } from './sync.ts';
-import { registerTag } from './tag.ts';
-import { registerUi } from './ui.ts';
-import { registerWorker } from './worker.ts';
 
-/** Each entry adds its commands to the program. One line per command family. */
-export const commands: ((program: Command) => void)[] = [
-  registerRead,
-  registerLock,
-  registerUi,
-  registerSync,
-  registerWorker,
-  registerInit,
-  registerRun,
-  registerTag,
-  registerDatasets,
-  registerModels,
-  registerGc,
-  registerServe,
-  registerArtifacts,
+/** Adds a family of commands to the program. */
+export type Register = (program: Command) => void;
+
+/**
+ * The command families and the top-level command names each registers. The
+ * CLI loads only the family of the command it runs (the server, the worker
+ * pool and the UI stay unloaded for `lockstep runs`), and every family for
+ * `--help` or an unknown command. test/cli/commands.test.ts checks that
+ * these names match what each family registers.
+ */
+export const families: { commands: readonly string[]; load: () => Promise<Register> }[] = [
+  { commands: ['ls', 'runs', 'show', 'sql', 'export'], load: async () => (await import('./read.ts')).registerRead },
+  { commands: ['lock', 'diff', 'lineage'], load: async () => (await import('./lock.ts')).registerLock },
+  { commands: ['ui'], load: async () => (await import('./ui.ts')).registerUi },
+  { commands: ['sync'], load: async () => (await import('./sync.ts')).registerSync },
+  { commands: ['worker'], load: async () => (await import('./worker.ts')).registerWorker },
+  { commands: ['init'], load: async () => (await import('./init.ts')).registerInit },
+  { commands: ['run'], load: async () => (await import('./run.ts')).registerRun },
+  { commands: ['tag', 'push', 'pull'], load: async () => (await import('./tag.ts')).registerTag },
+  { commands: ['datasets'], load: async () => (await import('./datasets.ts')).registerDatasets },
+  { commands: ['models'], load: async () => (await import('./models.ts')).registerModels },
+  { commands: ['gc'], load: async () => (await import('./gc.ts')).registerGc },
+  { commands: ['serve'], load: async () => (await import('./serve.ts')).registerServe },
+  { commands: ['artifacts'], load: async () => (await import('./artifacts.ts')).registerArtifacts },
 ];
+
+/** The registrations needed to run `argv` (all of them when the command is not known up front). */
+export async function registrationsFor(argv: readonly string[]): Promise<Register[]> {
+  const word = argv.slice(2).find((a) => !a.startsWith('-'));
+  const family = word === undefined ? undefined : families.find((f) => f.commands.includes(word));
+  return Promise.all((family ? [family] : families).map((f) => f.load()));
+}
