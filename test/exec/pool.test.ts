@@ -55,9 +55,16 @@ for (const backend of backends()) {
       withSession(async (s) => {
         const exp = await s.createExperiment('procs');
         exp.addRuns(xs(6));
-        const sum = await exp.execute(steps(FIXTURE, 'square'), { jobs: 2, isolate: 'processes' });
+        const sum = await exp.execute(steps(FIXTURE, 'square', 'whereAmI'), { jobs: 2, isolate: 'processes' });
         assert.equal(sum.done, 6);
-        for (const run of exp.runs) assert.notEqual(run.fields.pid, process.pid);
+        for (const run of exp.runs) {
+          assert.notEqual(run.fields.pid, process.pid);
+          assert.equal(run.fields.inside, true, 'insideWorker() is true in a worker');
+        }
+        const here = await s.createExperiment('here');
+        here.addRun({ x: 1 });
+        await here.execute(steps(FIXTURE, 'whereAmI'));
+        assert.equal(here.runs.first().fields.inside, false, 'and false inline');
       }));
 
     it('refuses a plain function before any run starts, saying what to change', () =>
