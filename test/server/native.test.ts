@@ -180,6 +180,26 @@ for (const backend of backends()) {
       assert.equal(missing.json().error.field, 'body.sql');
     });
 
+    it('stops a runaway query at the timeout without blocking the server', async () => {
+      const quick = await createServer({ session, uiRoot: false, sql: { timeoutMs: 1500 } });
+      try {
+        const started = Date.now();
+        const runaway = quick.inject({
+          method: 'POST',
+          url: '/api/v1/sql',
+          payload: { sql: 'WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT COUNT(*) FROM c' },
+        });
+        const health = await quick.inject({ url: '/api/v1/health' });
+        assert.equal(health.statusCode, 200);
+        const res = await runaway;
+        assert.equal(res.statusCode, 400);
+        assert.equal(res.json().error.code, 'E_SQL');
+        assert.ok(Date.now() - started < 15_000);
+      } finally {
+        await quick.close();
+      }
+    });
+
     it('creates experiments and runs, logs fields and metrics, updates and deletes', async () => {
       const post = (url: string, payload: object, headers: Record<string, string> = {}) =>
         app.inject({ method: 'POST', url, payload, headers });
