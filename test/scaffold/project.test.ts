@@ -127,9 +127,8 @@ test(
     ok(await npmInstall(dir), 'npm install');
     const tests = ok(await npmRun(dir, 'test'), 'npm test');
     assert.match(tests.stdout, /Tests\s+2 passed/);
-    ok(await npmRun(dir, 'lint'), 'npm run lint (tsc)');
-    for (const stage of ['data', 'features', 'train', 'predict', 'plots'])
-      ok(await npmRun(dir, stage), `npm run ${stage}`);
+    ok(await npmRun(dir, 'lint'), 'npm run lint (tsc)'); // type-checks the stage skeletons, which only print a TODO
+    for (const stage of ['data', 'train']) ok(await npmRun(dir, stage), `npm run ${stage}`);
     const { rows } = await trainRuns(dir);
     assert.equal(rows.length, 1);
     assert.equal(rows[0]?.status, 'done');
@@ -190,7 +189,7 @@ test('pnpm and no license: pnpm installs it, and its tests and train script pass
   ok(await pnpm('install', '--no-frozen-lockfile'), 'pnpm install');
   const tests = ok(await pnpm('test'), 'pnpm test');
   assert.match(tests.stdout, /# pass 4\b/);
-  ok(await pnpm('lint'), 'pnpm lint');
+  // (lint: the default project lints the same files with the same Biome and tsc)
   for (const stage of ['data', 'features']) ok(await pnpm(stage), `pnpm ${stage}`);
   // as the README says: pnpm hands the script its arguments without a `--`
   ok(await pnpm('train', '-o', 'epochs=20'), 'pnpm train -o epochs=20');
