@@ -85,7 +85,9 @@ test('every combination of choices renders (no template names a value it lacks)'
             for (const dataRemote of [null, 's3:b/p']) {
               const given = { author: 'A', license, packageManager, testRunner, linter, example, dataRemote };
               const c = defaultChoices('/tmp/p', given);
-              const files = planProject(c).map((f) => f.path);
+              const planned = planProject(c);
+              for (const f of planned) assert.doesNotMatch(f.content, /\{\{|\}\}/, `${f.path} kept a template tag`);
+              const files = planned.map((f) => f.path);
               assert.equal(files.includes('LICENSE'), license !== 'none');
               assert.equal(files.includes('biome.json'), linter === 'biome');
               assert.equal(files.includes('src/modeling/model.ts'), example);
