@@ -1,4 +1,5 @@
 import type { ArtifactContext } from './context.ts';
+import { deleteArtifactRows, orphanArtifacts } from './orphans.ts';
 
 export interface BlobGcOptions {
   /** Report what would be removed without removing anything. */
@@ -16,6 +17,8 @@ export interface BlobGcReport {
   location: string;
   /** Blobs in the store. */
   scanned: number;
+  /** Artifacts of runs that no longer exist (removed with their rows, or that would be). */
+  orphanArtifacts: number;
   /** Blobs that an artifact, dataset or model version references. */
   referenced: number;
   /** Unreferenced blobs kept because they are younger than the grace period. */
@@ -25,19 +28,24 @@ export interface BlobGcReport {
   freedBytes: number;
 }
 
-/** Removes the blobs nothing references: no artifact, dataset version or model version. */
+/** Removes the blobs nothing references: no artifact of an existing run, no dataset version, no model version. */
 export async function collectBlobs(ctx: ArtifactContext, options: BlobGcOptions = {}): Promise<BlobGcReport> {
   await ctx.init();
   const dryRun = options.dryRun ?? false;
   const graceMs = options.graceMs ?? 10 * 60 * 1000;
-  const rows = await ctx.driver.all<{ digest: string }>('SELECT DISTINCT digest FROM stored_files');
-  const referenced = new Set(rows.map((r) => r.digest));
-  const blobs = await ctx.blobs.list();
   const cutoff = Date.now() - graceMs;
+  // artifacts of deleted runs and experiments reference nothing any more
+  const orphans = await orphanArtifacts(ctx, new Date(cutoff));
+  if (!dryRun) await deleteArtifactRows(ctx, orphans);
+  const rows = await ctx.driver.all<{ owner: string; digest: string }>('SELECT owner, digest FROM stored_files');
+  const dropped = new Set(orphans);
+  const referenced = new Set(rows.filter((r) => !dropped.has(r.owner)).map((r) => r.digest));
+  const blobs = await ctx.blobs.list();
   const report: BlobGcReport = {
     dryRun,
     location: ctx.blobs.location,
     scanned: blobs.length,
+    orphanArtifacts: orphans.length,
     referenced: 0,
     young: 0,
     removed: [],

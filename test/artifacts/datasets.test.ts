@@ -116,6 +116,20 @@ for (const backend of backends()) {
       assert.equal(again.scanned, 3);
       assert.equal(again.removed.length, 0);
       assert.equal((await session.artifacts.read(run.id, 'keep.txt')).toString(), 'kept');
+      // deleting the experiment leaves its artifacts orphaned: gc drops their rows and blobs, the dataset stays
+      await session.deleteExperiment('gc');
+      const orphanDry = await session.artifactHub.gc({ graceMs: 0, dryRun: true });
+      assert.equal(orphanDry.orphanArtifacts, 3);
+      assert.equal(orphanDry.removed.length, 2);
+      assert.equal(Number((await session.query('SELECT COUNT(*) AS n FROM artifacts'))[0]?.n), 3);
+      const orphaned = await session.artifactHub.gc({ graceMs: 0 });
+      assert.deepEqual(orphaned.removed.map((b) => b.size).sort(), [4, 7]);
+      assert.equal(Number((await session.query('SELECT COUNT(*) AS n FROM artifacts'))[0]?.n), 0);
+      assert.equal((await session.artifactHub.gc({ graceMs: 0 })).scanned, 1);
+      // a young orphan is kept: its run may still be executing
+      const exp2 = await session.createExperiment('young');
+      await session.artifacts.log(exp2.id, 'not-written-yet', 'x.txt', Buffer.from('young'));
+      assert.equal((await session.artifactHub.gc({ dryRun: true })).orphanArtifacts, 0);
       await session.close();
     });
   });

@@ -49,6 +49,7 @@ export function registerGc(program: Command): void {
         for (const b of report.removed) process.stdout.write(`${verb} ${b.digest}  ${human(b.size)}\n`);
         process.stdout.write(
           `blobs (${report.location}): ${report.scanned} scanned, ${report.referenced} referenced, ` +
+            `${report.orphanArtifacts} artifact(s) of deleted runs ${report.dryRun ? 'to drop' : 'dropped'}, ` +
             `${report.young} too recent to remove; ${verb} ${report.removed.length}, ` +
             `${report.dryRun ? 'would free' : 'freed'} ${human(report.freedBytes)}\n`,
         );
