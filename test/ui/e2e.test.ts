@@ -2,7 +2,7 @@
 // 127.0.0.1, driven in Debian's Chromium. Screenshots go to a temporary
 // directory, or to LOCKSTEP_SCREENSHOTS (docs/screenshots for the README).
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createSession, lock } from '../../src/index.ts';
@@ -11,6 +11,8 @@ import { columnTexts, trackErrors, waitCount, waitQuery, waitText } from './brow
 import { type Browser, browserMissing, irisDatabase, launch, type Served, serve } from './harness.ts';
 
 const shots = process.env.LOCKSTEP_SCREENSHOTS ?? tempDir('lockstep-shots-');
+/** Temporary directories this file made, removed at the end. */
+const temps = process.env.LOCKSTEP_SCREENSHOTS ? [] : [shots];
 mkdirSync(shots, { recursive: true });
 
 describe('web UI on the iris demo', { skip: browserMissing(), timeout: 240_000 }, () => {
@@ -21,7 +23,9 @@ describe('web UI on the iris demo', { skip: browserMissing(), timeout: 240_000 }
   let longRun: string;
 
   before(async () => {
-    const db = await irisDatabase(tempDir());
+    const dbDir = tempDir();
+    temps.push(dbDir);
+    const db = await irisDatabase(dbDir);
     // a second experiment with a failing run, for the error view
     const s = await createSession(db);
     const broken = await s.createExperiment('broken', { description: 'a step that throws' });
@@ -40,6 +44,7 @@ describe('web UI on the iris demo', { skip: browserMissing(), timeout: 240_000 }
     longRun = long.runs.toArray()[0]!.id;
     // a three-stage pipeline of run locks, train locked twice (the first is superseded)
     const work = tempDir('lockstep-lineage-');
+    temps.push(work);
     writeFileSync(join(work, 'iris.csv'), 'sepal_length,species\n5.1,setosa\n');
     const common = { store: s, repos: [], cache: false as const };
     await lock({ ...common, path: join(work, 'prep'), name: 'prepare', data: [join(work, 'iris.csv')] });
@@ -55,6 +60,7 @@ describe('web UI on the iris demo', { skip: browserMissing(), timeout: 240_000 }
   after(async () => {
     await browser?.close();
     await server?.close();
+    for (const d of temps) rmSync(d, { recursive: true, force: true });
   });
 
   const page = () => browser.page;

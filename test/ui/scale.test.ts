@@ -2,6 +2,7 @@
 // DOM, rows are fetched page by page as they scroll into view, and no request
 // ever asks for the whole experiment.
 import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createSession } from '../../src/index.ts';
@@ -16,10 +17,12 @@ describe('runs table at scale', { skip: browserMissing(), timeout: 180_000 }, ()
   let server: Served;
   let browser: Browser;
   let errors: string[];
+  let dir: string | undefined;
   const limits: number[] = [];
 
   before(async () => {
-    const db = join(tempDir(), 'big.db');
+    dir = tempDir();
+    const db = join(dir, 'big.db');
     const s = await createSession(db);
     await syntheticExperiment(s, 'big', RUNS, 20);
     await s.close();
@@ -35,6 +38,7 @@ describe('runs table at scale', { skip: browserMissing(), timeout: 180_000 }, ()
   after(async () => {
     await browser?.close();
     await server?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   const row = (i: number) => browser.page.locator(`[data-testid="runs-table"] .tr[data-index="${i}"]`);
