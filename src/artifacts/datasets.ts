@@ -155,6 +155,18 @@ export class DatasetRegistry {
     );
   }
 
+  /**
+   * Deletes a dataset version. The runs that used it keep their lineage rows
+   * (naming a version that is gone); its blobs stay until `gc`.
+   */
+  async delete(name: string, version: string): Promise<void> {
+    const info = await this.get(name, version);
+    await this.ctx.driver.transaction(async (tx) => {
+      await tx.run('DELETE FROM stored_files WHERE owner = ?', [info.id]);
+      await tx.run('DELETE FROM datasets WHERE id = ?', [info.id]);
+    });
+  }
+
   /** A local path to a dataset version, fetched into the cache on first use. */
   async fetch(name: string, version?: string): Promise<string> {
     const info = await this.get(name, version);

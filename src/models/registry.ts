@@ -218,6 +218,24 @@ export class ModelRegistry {
     if (n === 0) throw new LockstepError('E_NOT_FOUND', `model ${name} has no alias "${alias}"`);
   }
 
+  /**
+   * Deletes a version: its row, tags and the aliases pointing at it. Its
+   * model file stays in the blob store until `gc` finds nothing else uses it.
+   */
+  async deleteVersion(name: string, version: number): Promise<void> {
+    const v = await this.version(name, version);
+    await this.db.transaction(async (tx) => {
+      const [row] = await tx.all<{ id: string }>('SELECT id FROM model_versions WHERE model = ? AND version = ?', [
+        name,
+        version,
+      ]);
+      await tx.run('DELETE FROM stored_files WHERE owner = ?', [row?.id ?? '']);
+      await tx.run('DELETE FROM model_aliases WHERE model = ? AND version = ?', [name, v.version]);
+      await tx.run('DELETE FROM model_tags WHERE model = ? AND version = ?', [name, v.version]);
+      await tx.run('DELETE FROM model_versions WHERE model = ? AND version = ?', [name, v.version]);
+    });
+  }
+
   /** Sets a tag on a version, or on the model itself when `version` is null. */
   async setTag(name: string, version: number | null, key: string, value: string): Promise<void> {
     if (version === null) await this.requireModel(name);

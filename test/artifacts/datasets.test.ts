@@ -77,6 +77,12 @@ for (const backend of backends()) {
         }),
         /no dataset named "nope"/,
       );
+      await session.datasets.delete('iris', '2');
+      assert.deepEqual(
+        (await session.datasets.list('iris')).map((d) => d.version),
+        ['1'],
+      );
+      await assert.rejects(session.datasets.get('iris', '2'), (e) => isLockstepError(e, 'E_NOT_FOUND'));
       await session.close();
     });
 

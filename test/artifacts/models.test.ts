@@ -212,6 +212,16 @@ for (const backend of backends()) {
       const report = await session.artifactHub.gc({ graceMs: 0 });
       assert.equal(report.removed.length, 0);
       assert.equal(report.referenced, 2);
+      // deleting a version drops its aliases; gc then frees its file
+      await session.models.deleteVersion('iris', 1);
+      assert.deepEqual(
+        (await session.models.versions('iris')).map((v) => v.version),
+        [2],
+      );
+      await assert.rejects(session.models.resolve('models:/iris@candidate'), /no alias "candidate"/);
+      assert.equal((await session.artifactHub.gc({ graceMs: 0 })).removed.length, 1);
+      // numbering continues after the highest remaining version
+      assert.equal((await session.models.register('iris', knn.file)).version, 3);
       await session.close();
     });
   });

@@ -49,6 +49,17 @@ export function registerDatasets(program: Command): void {
     });
 
   datasets
+    .command('delete <name> <version>')
+    .description('delete a dataset version; gc frees its files')
+    .option('--db <url>', DB_HELP)
+    .action(async (name: string, version: string, opts: Opts) => {
+      await withSession(opts, async (session) => {
+        await session.datasets.delete(name, version);
+        process.stdout.write(`deleted ${name}@${version}\n`);
+      });
+    });
+
+  datasets
     .command('show <name> [version]')
     .description('show one dataset version: digest, files and inferred schema')
     .option('--db <url>', DB_HELP)

@@ -105,6 +105,17 @@ export function registerModels(program: Command): void {
     });
 
   models
+    .command('delete <name> <version>')
+    .description('delete a version (and the aliases pointing at it); gc frees its file')
+    .option('--db <url>', DB_HELP)
+    .action(async (name: string, version: string, opts: Opts) => {
+      await withSession(opts, async (session) => {
+        await session.models.deleteVersion(name, versionNumber(version));
+        process.stdout.write(`deleted models:/${name}/${version}\n`);
+      });
+    });
+
+  models
     .command('show <uri>')
     .description('show a version by URI: models:/iris@champion, models:/iris/3, models:/iris')
     .option('--db <url>', DB_HELP)
