@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { gcLocks } from '../../src/lock/gc.ts';
@@ -104,6 +104,14 @@ for (const backend of backends()) {
         assert.throws(() => gitIn(root, 'rev-parse', '--verify', '-q', oldRef));
         assert.equal(gitIn(root, 'rev-parse', current.lock.repos[0]?.ref as string), current.lock.repos[0]?.captured);
         assert.equal(gitIn(root, 'rev-parse', train.lock.repos[0]?.ref as string), captured);
+        // --run-dirs: untagged run directories go too (and then their refs); tagged ones stay
+        const dirs = await gcLocks({ repo: root, session, runDirs: true, dryRun: true });
+        assert.deepEqual(dirs.runDirs, [join(root, 'results/other')]);
+        assert.deepEqual(dirs.refs, [current.lock.repos[0]?.ref]);
+        const removed = await gcLocks({ repo: root, session, runDirs: true });
+        assert.equal(existsSync(join(root, 'results/other')), false);
+        assert.equal(existsSync(join(root, 'results/train/run.lock')), true);
+        assert.deepEqual(removed.refs, [current.lock.repos[0]?.ref]);
       } finally {
         await session.close();
       }
