@@ -57,7 +57,18 @@ export async function createServer(options: ServerOptions): Promise<App> {
   await store.init();
   const tokens = normaliseTokens(options.tokens);
   const app = Fastify({
-    logger: options.logger ?? false,
+    logger: options.logger
+      ? {
+          // a token given as ?token= must not end up in the log
+          serializers: {
+            req: (req: { method: string; url: string; ip?: string }) => ({
+              method: req.method,
+              url: req.url.replace(/([?&]token=)[^&]*/i, '$1***'),
+              remoteAddress: req.ip,
+            }),
+          },
+        }
+      : false,
     bodyLimit: options.bodyLimit ?? 16 * 1024 * 1024,
     // run ids and keys travel in URLs; MLflow's ids are long
     routerOptions: { maxParamLength: 500 },
