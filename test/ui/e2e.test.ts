@@ -172,8 +172,14 @@ describe('web UI on the iris demo', { skip: browserMissing(), timeout: 240_000 }
   });
 
   it('shows the error and stack of a failed run', async () => {
-    await page().goto(`${server.url}/experiments/broken/runs/${failedRun}`);
+    await page().goto(`${server.url}/experiments/broken`);
+    await waitText(page().getByTestId('runs-count'), /^2 runs/);
+    await page().getByRole('button', { name: 'failed', exact: true }).click();
+    await waitQuery(page(), { filter: "attributes.status = 'failed'" });
+    await waitText(page().getByTestId('runs-count'), /^1 run match/);
+    await page().locator('[data-testid="runs-table"] .tr[data-index="0"] a').click();
     const text = await waitText(page().getByTestId('run-error'), /x must not be 2/);
+    assert.ok(page().url().endsWith(`/runs/${failedRun}`), 'the filtered row is the failed run');
     assert.match(text, /at /, 'the stack is shown');
   });
 

@@ -4,6 +4,9 @@
 import { type FormEvent, useEffect, useState } from 'react';
 import { ApiError } from '../api/client.ts';
 
+const STATUSES = ['done', 'failed', 'running'] as const;
+const statusFilter = (status: string) => `attributes.status = '${status}'`;
+
 const EXAMPLE = "params.k > 3 and fields.accuracy >= 0.9 or attributes.status = 'failed'";
 
 export function FilterBar({ value, onApply, error }: { value: string; onApply(filter: string): void; error?: Error }) {
@@ -30,6 +33,19 @@ export function FilterBar({ value, onApply, error }: { value: string; onApply(fi
         {filterError && <FilterError error={filterError} filter={value} />}
       </div>
       <button type="submit">Apply</button>
+      <span className="quick-filters" title="Quick filters by status">
+        {STATUSES.map((st) => (
+          <button
+            key={st}
+            type="button"
+            className={`chip${value === statusFilter(st) ? ' chip-on' : ''}`}
+            title={`Only ${st} runs`}
+            onClick={() => onApply(value === statusFilter(st) ? '' : statusFilter(st))}
+          >
+            {st}
+          </button>
+        ))}
+      </span>
       {value && (
         <button
           type="button"

@@ -56,13 +56,13 @@ export function RunsTable({
 
   const template = `${FIXED} ${columns.map(() => `${COL_WIDTH}px`).join(' ')}`;
   const width = 36 + 110 + 84 + columns.length * COL_WIDTH;
-  const header = (name: string, label: string) => {
+  const header = (name: string, label: string, numeric = false) => {
     const active = sort.sort === name;
     return (
       <span key={name} className="th-cell" data-sort={active ? sort.order : undefined}>
         <button
           type="button"
-          className={`th sortable${active ? ' sorted' : ''}`}
+          className={`th sortable${active ? ' sorted' : ''}${numeric ? ' num' : ''}`}
           title={`Sort by ${label}`}
           onClick={() => onSort(name)}
         >
@@ -86,7 +86,7 @@ export function RunsTable({
           <span className="th" />
           {header('run_id', 'run')}
           {header('status', 'status')}
-          {columns.map((c) => header(c.name, c.label))}
+          {columns.map((c) => header(c.name, c.label, c.numeric))}
         </div>
         {items.map((item) => {
           const row = pages.row(item.index);

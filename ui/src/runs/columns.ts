@@ -7,6 +7,8 @@ export interface TableColumn {
   /** Header text: the original key. */
   label: string;
   group: string;
+  /** Numbers are right-aligned, header included. */
+  numeric?: boolean;
 }
 
 /** Kinds that hold structures (arrays, objects): too wide for a cell by default. */
@@ -17,8 +19,12 @@ export function availableColumns(exp: ExperimentDetail): TableColumn[] {
     { name: 'started_at', label: 'started', group: 'attributes' },
     { name: 'ended_at', label: 'ended', group: 'attributes' },
   ];
-  for (const c of exp.columns) cols.push({ name: c.name, label: c.key, group: groupOf(c) });
-  for (const k of exp.metricKeys ?? []) cols.push({ name: `metrics.${k}`, label: k, group: 'metrics (last value)' });
+  for (const c of exp.columns) {
+    cols.push({ name: c.name, label: c.key, group: groupOf(c), numeric: c.kind === 'number' || c.kind === 'bigint' });
+  }
+  for (const k of exp.metricKeys ?? []) {
+    cols.push({ name: `metrics.${k}`, label: k, group: 'metrics (last value)', numeric: true });
+  }
   return cols;
 }
 
