@@ -102,7 +102,7 @@ export async function runCli<S extends AnySchema>(
     if (p.tasks && p.outDir && env.lock) {
       // The sweep's own lock: the tasks' locks point at it as their parent.
       const grid = Object.fromEntries(
-        Object.keys(p.tasks[0]?.params ?? {}).map((k) => [k, p.tasks?.map((t) => t.params[k])]),
+        Object.keys(p.tasks[0]?.params ?? {}).map((k) => [k, distinct(p.tasks?.map((t) => t.params[k]) ?? [])]),
       );
       const sweep = await lock({
         path: p.outDir,
@@ -144,6 +144,13 @@ export async function runCli<S extends AnySchema>(
   } finally {
     await session.close();
   }
+}
+
+/** The values of a swept key, each once, in order (the sweep's grid as its lock records it). */
+function distinct(values: unknown[]): unknown[] {
+  const seen = new Map<string, unknown>();
+  for (const v of values) if (!seen.has(JSON.stringify(v))) seen.set(JSON.stringify(v), v);
+  return [...seen.values()];
 }
 
 /** task.ts next to this file, or task.js once compiled: a URL string is not rewritten by the build. */

@@ -97,7 +97,7 @@ for (const backend of backends()) {
       assert.equal(r.code, 0, r.message);
       assert.equal(r.summary?.done, 4);
       const parent = parse(readFileSync(join(repo, 'results/sweep/run.lock'), 'utf8'));
-      assert.deepEqual(parent.config.sweep, { lr: [0.1, 0.1, 0.2, 0.2], depth: [1, 3, 1, 3] });
+      assert.deepEqual(parent.config.sweep, { lr: [0.1, 0.2], depth: [1, 3] });
       for (const task of r.plan?.tasks ?? []) {
         const l = parse(readFileSync(join(repo, task.outDir as string, 'run.lock'), 'utf8'));
         assert.equal(l.parent.id, parent.id);
