@@ -47,12 +47,23 @@ async function series(
 const CHUNK = 100;
 const INSERT_POINTS = 'INSERT INTO metrics (experiment_id, run_id, key, step, "timestamp", value) VALUES ';
 
-/** Appends points to one run's series in one transaction, at most once per idempotency key. */
-export async function appendPoints(
+export interface PointWrite {
+  runId: string;
+  key: string;
+  value: number;
+  step: number;
+  timestamp: number;
+}
+
+/**
+ * Inserts points in one transaction together with the request's idempotency
+ * key, so a retried request stores them once. Answers false (and writes
+ * nothing) for a key already applied.
+ */
+export async function insertPoints(
   driver: Driver,
   experimentId: string,
-  runId: string,
-  points: readonly { key: string; value: number; step: number; timestamp: number }[],
+  points: readonly PointWrite[],
   requestKey?: string,
 ): Promise<boolean> {
   if (await seen(driver, requestKey)) return false;
@@ -61,12 +72,28 @@ export async function appendPoints(
     for (let i = 0; i < points.length; i += CHUNK) {
       const part = points.slice(i, i + CHUNK);
       const params: unknown[] = [];
-      for (const p of part) params.push(experimentId, runId, p.key, p.step, p.timestamp, p.value);
+      for (const p of part) params.push(experimentId, p.runId, p.key, p.step, p.timestamp, p.value);
       await tx.run(`${INSERT_POINTS}${part.map(() => '(?, ?, ?, ?, ?, ?)').join(', ')}`, params);
     }
     await remember(tx, requestKey);
   });
   return true;
+}
+
+/** Appends points to one run's series, at most once per idempotency key. */
+export function appendPoints(
+  driver: Driver,
+  experimentId: string,
+  runId: string,
+  points: readonly { key: string; value: number; step: number; timestamp: number }[],
+  requestKey?: string,
+): Promise<boolean> {
+  return insertPoints(
+    driver,
+    experimentId,
+    points.map((p) => ({ ...p, runId })),
+    requestKey,
+  );
 }
 
 export function registerMetrics(app: Typed, { store }: ServerContext): void {

@@ -5,9 +5,10 @@ import { MAX_LIMIT, queryRuns, readTags } from '../../search/index.ts';
 import { quoteId } from '../../store/driver.ts';
 import type { RunRecord, RunWrite } from '../../store/store.ts';
 import type { ServerContext, Typed } from '../context.ts';
-import { keyOf, once } from '../idempotency.ts';
+import { keyOf, seen } from '../idempotency.ts';
 import { fromWire, toDisplay } from '../values.ts';
 import { deleteRunTags } from './cleanup.ts';
+import { insertPoints } from './metrics.ts';
 import { listArtifacts, lockOf } from './registry.ts';
 import { DateInput, ErrorBody, list, NameParams, RunParams, requireRun, toDate } from './shared.ts';
 
@@ -184,11 +185,18 @@ export function registerRuns(app: Typed, ctx: ServerContext): void {
           replaceMetrics: r.replaceMetrics ?? false,
         };
       });
-      const out = await once(store.driver, keyOf(req.headers), async () => {
-        await store.writeRuns(exp, writes);
-        return { runIds: writes.map((w) => w.id) };
-      });
-      return 'duplicate' in out ? { runIds: writes.map((w) => w.id), duplicate: true } : out;
+      // Exactly once: the rows are an upsert (repeating it changes nothing), and
+      // the points go in one transaction with the request's key, after the rows.
+      const key = keyOf(req.headers);
+      const runIds = writes.map((w) => w.id);
+      if (await seen(store.driver, key)) return { runIds, duplicate: true };
+      await store.writeRuns(
+        exp,
+        writes.map((w) => ({ ...w, metrics: [] })),
+      );
+      const points = writes.flatMap((w) => w.metrics.map((p) => ({ ...p, runId: w.id })));
+      await insertPoints(store.driver, exp.id, points, key);
+      return { runIds };
     },
   );
 
