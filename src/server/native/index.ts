@@ -3,6 +3,7 @@ import { registerExperiments } from './experiments.ts';
 import { registerMetrics } from './metrics.ts';
 import { registerRecords } from './records.ts';
 import { registerRegistry } from './registry.ts';
+import { registerRunWrites } from './run-writes.ts';
 import { registerRuns } from './runs.ts';
 import { registerSql } from './sql.ts';
 
@@ -10,6 +11,7 @@ import { registerSql } from './sql.ts';
 export async function registerNative(app: Typed, ctx: ServerContext): Promise<void> {
   registerExperiments(app, ctx);
   registerRuns(app, ctx);
+  registerRunWrites(app, ctx);
   registerMetrics(app, ctx);
   registerSql(app, ctx);
   registerRecords(app, ctx);

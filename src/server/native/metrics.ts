@@ -5,7 +5,7 @@ import type { ServerContext, Typed } from '../context.ts';
 import { keyOf, remember, seen } from '../idempotency.ts';
 import { toDisplay } from '../values.ts';
 import { downsample, type Point } from './downsample.ts';
-import { PointsBody, pointValue } from './runs.ts';
+import { PointsBody, pointValue } from './run-schemas.ts';
 import { ErrorBody, list, NameParams, RunParams, runExists } from './shared.ts';
 
 const SeriesPoint = z.object({
