@@ -3,6 +3,7 @@
 // a 50-tree random forest on iris as iris@champion (the seed's reference
 // model), served by createServeApp with request logging on (to /dev/null).
 import { join } from 'node:path';
+import Fastify from 'fastify';
 import { readTable } from '../src/artifacts/tabular.ts';
 import { createSession } from '../src/index.ts';
 import { tableToXY, trainModel } from '../src/models/train.ts';
@@ -32,8 +33,18 @@ const app = await createServeApp({
   logger: { level: 'info', file: '/dev/null' },
 });
 const address = await app.listen({ port: 0, host: '127.0.0.1' });
-process.stdout.write(`${JSON.stringify({ address })}\n`);
+// the baseline: bare Fastify answering the same POST with a constant, no model, no cache, no log
+const bare = Fastify();
+bare.post('/predict', async () => ({ label: 'setosa' }));
+const baseline = await bare.listen({ port: 0, host: '127.0.0.1' });
+process.stdout.write(`${JSON.stringify({ address, baseline })}\n`);
+// the bench asks for this process's CPU time around each case: CPU per request does not depend on what else runs
+process.on('SIGUSR2', () => {
+  const { user, system } = process.cpuUsage();
+  process.stdout.write(`${JSON.stringify({ cpuMicros: user + system })}\n`);
+});
 process.once('SIGTERM', async () => {
   await app.close();
+  await bare.close();
   await session.close();
 });

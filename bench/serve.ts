@@ -31,21 +31,47 @@ function randomInstance(): string {
   });
 }
 
-async function startServer(): Promise<{ address: string; stop(): Promise<void> }> {
+interface Server {
+  address: string;
+  baseline: string;
+  /** CPU time the server process has used so far, in microseconds. */
+  cpu(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+async function startServer(): Promise<Server> {
   const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'serve-server.ts')], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  const address = await new Promise<string>((resolve, reject) => {
+  const { address, baseline } = await new Promise<{ address: string; baseline: string }>((resolve, reject) => {
     let out = '';
     child.stdout.on('data', (c) => {
       out += String(c);
       const line = out.split('\n').find((l) => l.startsWith('{'));
-      if (line) resolve((JSON.parse(line) as { address: string }).address);
+      if (line) resolve(JSON.parse(line) as { address: string; baseline: string });
     });
     child.once('exit', (code) => reject(new Error(`the bench server exited with ${code}`)));
   });
+  let waiting: ((micros: number) => void) | null = null;
+  let buffer = '';
+  child.stdout.on('data', (c) => {
+    buffer += String(c);
+    let nl = buffer.indexOf('\n');
+    while (nl >= 0) {
+      const line = buffer.slice(0, nl);
+      buffer = buffer.slice(nl + 1);
+      if (line.includes('cpuMicros') && waiting) waiting((JSON.parse(line) as { cpuMicros: number }).cpuMicros);
+      nl = buffer.indexOf('\n');
+    }
+  });
   return {
     address,
+    baseline,
+    cpu: () =>
+      new Promise<number>((resolve) => {
+        waiting = resolve;
+        child.kill('SIGUSR2');
+      }),
     stop: async () => {
       child.kill('SIGTERM');
       await new Promise((r) => child.once('exit', r));
@@ -69,6 +95,11 @@ export const serve: Suite = {
       const rows: string[][] = [];
       const cases = [
         {
+          name: 'baseline: bare Fastify',
+          target: 'the ceiling here',
+          opts: { url: `${server.baseline}/predict`, method: 'POST', headers: HEADERS, body: hitBody },
+        },
+        {
           name: 'cache hits',
           target: '>= 15,000 req/s',
           opts: { url, method: 'POST', headers: HEADERS, body: hitBody },
@@ -89,21 +120,38 @@ export const serve: Suite = {
           },
         },
       ];
+      // warm the JIT on every path first, unmeasured
+      for (const c of cases) await autocannon({ ...c.opts, connections: CONNECTIONS, duration: 2 });
+      await fetch(`${server.address}/cache`, { method: 'DELETE' });
+      await fetch(url, { method: 'POST', headers: HEADERS, body: hitBody });
       for (const c of cases) {
-        const before = await cacheStats(server.address);
+        const bare = c.name.startsWith('baseline');
+        const before = bare ? { hits: 0, misses: 0 } : await cacheStats(server.address);
+        const cpuBefore = await server.cpu();
         const r = await autocannon({ ...c.opts, connections: CONNECTIONS, duration: SECONDS });
-        const after = await cacheStats(server.address);
+        const cpuAfter = await server.cpu();
+        const after = bare ? { hits: 0, misses: 0 } : await cacheStats(server.address);
+        const perRequest = (cpuAfter - cpuBefore) / Math.max(1, r.requests.total);
         rows.push([
           c.name,
           Math.round(r.requests.average).toLocaleString('en-US'),
           `${r.latency.p50} ms`,
           `${r.latency.p99} ms`,
           String(r.non2xx + r.errors),
-          `${after.hits - before.hits} / ${after.misses - before.misses}`,
-          `${c.target}, p99 < 10 ms`,
+          bare ? '-' : `${after.hits - before.hits} / ${after.misses - before.misses}`,
+          `${perRequest.toFixed(0)} µs (${Math.round(1e6 / perRequest).toLocaleString('en-US')} req/s)`,
+          bare ? c.target : `${c.target}, p99 < 10 ms`,
         ]);
       }
-      printTable(['case', 'req/s', 'p50', 'p99', 'errors', 'cache hits / misses', 'target'], rows);
+      printTable(
+        ['case', 'req/s', 'p50', 'p99', 'errors', 'cache hits / misses', 'server CPU per request (1 core)', 'target'],
+        rows,
+      );
+      const load = (await import('node:os')).loadavg()[0]?.toFixed(1);
+      console.log(
+        `\nLoad average at the end: ${load} on ${(await import('node:os')).availableParallelism()} cores. "server CPU per request" is the` +
+          "\nserver process's CPU time divided by the requests it answered: the rate one uncontended core would sustain.",
+      );
       console.log(
         '\nFor scale (quoted from issue 6, not measured here): FastAPI + uvicorn, 1 worker, scikit-learn forest of 50 trees,' +
           '\n3,300 req/s on cache hits (p99 66 ms), 212 req/s without the cache (p99 391 ms).',
