@@ -15,7 +15,7 @@ import {
 import { RemoteDriver } from './driver.ts';
 import { HttpClient, type HttpOptions, isUnreachable } from './http.ts';
 import { Outbox } from './outbox.ts';
-import { fromWire, toWire } from './wire.ts';
+import { type ExperimentJson, fromWireRun, toRecord, wireNumber, wireRun } from './records.ts';
 
 export interface RemoteOptions extends HttpOptions {
   /** The offline buffer's file, or `false` to fail instead of buffering (default `LOCKSTEP_OUTBOX` or ~/.lockstep/outbox.db). */
@@ -23,18 +23,6 @@ export interface RemoteOptions extends HttpOptions {
   /** Most metric points per request (default 50,000). */
   pointsPerRequest?: number;
 }
-
-type ExperimentJson = {
-  id: string;
-  name: string;
-  description: string | null;
-  runs?: number;
-  createdAt: string;
-  updatedAt: string;
-  tableName?: string;
-  fields?: Record<string, unknown>;
-  columns?: { name: string; role: ColumnInfo['role']; key: string; kind: Kind | null }[];
-};
 
 const enc = encodeURIComponent;
 
@@ -251,54 +239,4 @@ export class RemoteStore extends Store {
     this.outboxDb?.close();
     this.outboxDb = undefined;
   }
-}
-
-function toRecord(e: ExperimentJson): ExperimentRecord {
-  const columns: Record<string, ColumnInfo> = {};
-  for (const c of e.columns ?? []) columns[c.name] = { role: c.role, key: c.key, kind: c.kind };
-  return {
-    id: e.id,
-    name: e.name,
-    tableName: e.tableName ?? experimentTable(e.name),
-    description: e.description,
-    createdAt: new Date(e.createdAt),
-    updatedAt: new Date(e.updatedAt),
-    fields: e.fields ?? {},
-    meta: { tool: '', codec: CODEC_VERSION, columns },
-  };
-}
-
-function wireNumber(v: number): number | string {
-  return Number.isFinite(v) ? v : String(v);
-}
-
-function wireRun(run: RunWrite, metrics: readonly MetricPoint[]) {
-  return {
-    id: run.id,
-    status: run.status,
-    startedAt: run.startedAt?.toISOString() ?? null,
-    endedAt: run.endedAt?.toISOString() ?? null,
-    error: run.error,
-    errorStack: run.errorStack,
-    config: toWire(run.config),
-    params: toWire(run.params),
-    fields: toWire(run.fields),
-    metrics: metrics.map((p) => ({ key: p.key, step: p.step, timestamp: p.timestamp, value: wireNumber(p.value) })),
-    replaceMetrics: run.replaceMetrics,
-  };
-}
-
-function fromWireRun(r: Row): RunRecord {
-  return {
-    id: r.id as string,
-    status: r.status as RunRecord['status'],
-    startedAt: r.startedAt ? new Date(r.startedAt as string) : null,
-    endedAt: r.endedAt ? new Date(r.endedAt as string) : null,
-    error: (r.error as string | null) ?? null,
-    errorStack: (r.errorStack as string | null) ?? null,
-    paramsKey: r.paramsKey as string,
-    config: fromWire(r.config as Record<string, unknown>, 'config'),
-    params: fromWire(r.params as Record<string, unknown>, 'params'),
-    fields: fromWire(r.fields as Record<string, unknown>, 'fields'),
-  };
 }

@@ -1,0 +1,69 @@
+import { CODEC_VERSION } from '../store/codec.ts';
+import type { Row } from '../store/driver.ts';
+import type { Kind } from '../store/kinds.ts';
+import { experimentTable } from '../store/names.ts';
+import type { ColumnInfo, ExperimentRecord, MetricPoint, RunRecord, RunWrite } from '../store/store.ts';
+import { fromWire, toWire } from './wire.ts';
+
+/** An experiment as the server's API describes it. */
+export type ExperimentJson = {
+  id: string;
+  name: string;
+  description: string | null;
+  runs?: number;
+  createdAt: string;
+  updatedAt: string;
+  tableName?: string;
+  fields?: Record<string, unknown>;
+  columns?: { name: string; role: ColumnInfo['role']; key: string; kind: Kind | null }[];
+};
+
+export function toRecord(e: ExperimentJson): ExperimentRecord {
+  const columns: Record<string, ColumnInfo> = {};
+  for (const c of e.columns ?? []) columns[c.name] = { role: c.role, key: c.key, kind: c.kind };
+  return {
+    id: e.id,
+    name: e.name,
+    tableName: e.tableName ?? experimentTable(e.name),
+    description: e.description,
+    createdAt: new Date(e.createdAt),
+    updatedAt: new Date(e.updatedAt),
+    fields: e.fields ?? {},
+    meta: { tool: '', codec: CODEC_VERSION, columns },
+  };
+}
+
+export function wireNumber(v: number): number | string {
+  return Number.isFinite(v) ? v : String(v);
+}
+
+export function wireRun(run: RunWrite, metrics: readonly MetricPoint[]) {
+  return {
+    id: run.id,
+    status: run.status,
+    startedAt: run.startedAt?.toISOString() ?? null,
+    endedAt: run.endedAt?.toISOString() ?? null,
+    error: run.error,
+    errorStack: run.errorStack,
+    config: toWire(run.config),
+    params: toWire(run.params),
+    fields: toWire(run.fields),
+    metrics: metrics.map((p) => ({ key: p.key, step: p.step, timestamp: p.timestamp, value: wireNumber(p.value) })),
+    replaceMetrics: run.replaceMetrics,
+  };
+}
+
+export function fromWireRun(r: Row): RunRecord {
+  return {
+    id: r.id as string,
+    status: r.status as RunRecord['status'],
+    startedAt: r.startedAt ? new Date(r.startedAt as string) : null,
+    endedAt: r.endedAt ? new Date(r.endedAt as string) : null,
+    error: (r.error as string | null) ?? null,
+    errorStack: (r.errorStack as string | null) ?? null,
+    paramsKey: r.paramsKey as string,
+    config: fromWire(r.config as Record<string, unknown>, 'config'),
+    params: fromWire(r.params as Record<string, unknown>, 'params'),
+    fields: fromWire(r.fields as Record<string, unknown>, 'fields'),
+  };
+}
