@@ -31,6 +31,20 @@ export async function startServer(
     );
   }
   const app = await createServer(options);
-  const address = await app.listen({ host, port: options.port ?? 5000 });
+  const port = options.port ?? 5000;
+  let address: string;
+  try {
+    address = await app.listen({ host, port });
+  } catch (e) {
+    await app.close();
+    const code = (e as { code?: string }).code;
+    throw new LockstepError(
+      code === 'EADDRINUSE' || code === 'EACCES' ? 'E_INPUT' : 'E_UNAVAILABLE',
+      code === 'EADDRINUSE'
+        ? `port ${port} on ${host} is already in use; choose another with --port`
+        : `cannot listen on ${host}:${port}: ${(e as Error).message}`,
+      { cause: e },
+    );
+  }
   return { app, url: address, close: () => app.close() };
 }

@@ -122,6 +122,8 @@ for (const backend of backends()) {
       const s = await startServer({ session, host: '127.0.0.1', port: 0, uiRoot: false });
       const res = await fetch(`${s.url}/api/v1/experiments`);
       assert.equal(res.status, 200);
+      const port = Number(new URL(s.url).port);
+      await assert.rejects(startServer({ session, port, uiRoot: false }), /already in use/);
       await s.close();
     });
 
