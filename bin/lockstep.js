@@ -1,12 +1,13 @@
 #!/usr/bin/env node
-// The published package runs the compiled CLI; a checkout without a build runs the sources through tsx.
+// An installed package runs the compiled CLI. A checkout (where src/ exists)
+// runs the sources through tsx, so that a stale dist/ never shadows them.
 import { existsSync } from 'node:fs';
 
-const dist = new URL('../dist/cli/main.js', import.meta.url);
-if (existsSync(dist)) {
-  await import(dist.href);
-} else {
+const source = new URL('../src/cli/main.ts', import.meta.url);
+if (existsSync(source)) {
   const { register } = await import('tsx/esm/api');
   register();
-  await import(new URL('../src/cli/main.ts', import.meta.url).href);
+  await import(source.href);
+} else {
+  await import(new URL('../dist/cli/main.js', import.meta.url).href);
 }
