@@ -265,10 +265,11 @@ describe('web UI on the iris demo', { skip: browserMissing(), timeout: 240_000 }
 
   it('draws the lineage graph of run locks', async () => {
     await page().goto(`${server.url}/lineage`);
-    const graph = page().getByRole('img', { name: 'lineage graph' });
-    await graph.locator('canvas').first().waitFor();
+    // an error (the page shows it) fails here with its text rather than as a timeout
+    await waitText(page().locator('main'), /evaluate|E_|HTTP/, 60_000);
     const locks = page().getByTestId('locks');
     await waitText(locks, /prepare[\s\S]*train[\s\S]*superseded[\s\S]*evaluate/);
+    await page().getByRole('img', { name: 'lineage graph' }).locator('canvas').first().waitFor();
     await locks.getByRole('button', { name: 'evaluate' }).click();
     await waitText(page().getByTestId('lock-detail'), /evaluate[\s\S]*Previous stages/);
     await locks.getByRole('button', { name: 'prepare' }).click();

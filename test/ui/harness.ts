@@ -54,7 +54,16 @@ export interface Served {
 export async function serve(dbUrl: string): Promise<Served> {
   await ensureUiBuilt();
   const session = await createSession(dbUrl);
-  const server = await startServer({ session, host: '127.0.0.1', port: 0, uiRoot: UI_ROOT });
+  // The SQL endpoint runs each SQLite query in a child process and counts its
+  // start-up against the 5 s default timeout; on a loaded 2-core machine that
+  // alone can pass 5 s, and these tests are not timing tests.
+  const server = await startServer({
+    session,
+    host: '127.0.0.1',
+    port: 0,
+    uiRoot: UI_ROOT,
+    sql: { timeoutMs: 60_000 },
+  });
   return {
     url: server.url,
     session,
