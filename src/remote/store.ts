@@ -2,16 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { isLockstepError, LockstepError } from '../errors.ts';
 import { CODEC_VERSION } from '../store/codec.ts';
 import type { Row } from '../store/driver.ts';
-import type { Kind } from '../store/kinds.ts';
 import { experimentTable } from '../store/names.ts';
-import {
-  type ColumnInfo,
-  type ExperimentRecord,
-  type MetricPoint,
-  type RunRecord,
-  type RunWrite,
-  Store,
-} from '../store/store.ts';
+import { type ExperimentRecord, type MetricPoint, type RunRecord, type RunWrite, Store } from '../store/store.ts';
 import { RemoteDriver } from './driver.ts';
 import { HttpClient, type HttpOptions, isUnreachable } from './http.ts';
 import { Outbox } from './outbox.ts';
