@@ -4,7 +4,7 @@ import { suggest } from '../suggest.ts';
 import { VERSION } from '../version.ts';
 import { CODEC_VERSION, encodeValue } from './codec.ts';
 import { collision, columnType, metaFromJson, metaToJson, migrateColumn, planColumns, sourceOf } from './columns.ts';
-import type { Dialect, Driver, Row } from './driver.ts';
+import type { Driver, Row } from './driver.ts';
 import { quoteId } from './driver.ts';
 import { type Kind, kindOf, mergeKinds } from './kinds.ts';
 import { experimentTable } from './names.ts';
