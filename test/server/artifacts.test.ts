@@ -31,6 +31,35 @@ for (const backend of backends()) {
       assert.match(String(file.headers['content-disposition']), /model\.json/);
       const missing = await app.inject({ url: `/api/v1/experiments/arts/runs/${run.id}/artifacts/nope.bin` });
       assert.equal(missing.statusCode, 404);
+      const up = await app.inject({
+        method: 'PUT',
+        url: `/api/v1/experiments/arts/runs/${run.id}/artifacts/plots/loss.csv`,
+        payload: Buffer.from('step,loss\n0,1\n'),
+        headers: { 'content-type': 'application/octet-stream' },
+      });
+      assert.equal(up.statusCode, 200, up.body);
+      assert.equal(up.json().artifact.size, 14);
+      const listed = (await app.inject({ url: `/api/v1/experiments/arts/runs/${run.id}` })).json();
+      assert.deepEqual(
+        listed.artifacts.map((a: { path: string }) => a.path),
+        ['model.json', 'plots/loss.csv'],
+      );
+      const back = await app.inject({ url: `/api/v1/experiments/arts/runs/${run.id}/artifacts/plots/loss.csv` });
+      assert.equal(back.body, 'step,loss\n0,1\n');
+      const traversal = await app.inject({
+        method: 'PUT',
+        url: `/api/v1/experiments/arts/runs/${run.id}/artifacts/..%2F..%2Fescape`,
+        payload: Buffer.from('x'),
+        headers: { 'content-type': 'application/octet-stream' },
+      });
+      assert.equal(traversal.statusCode, 400);
+      const noRun = await app.inject({
+        method: 'PUT',
+        url: '/api/v1/experiments/arts/runs/nope/artifacts/a.txt',
+        payload: Buffer.from('x'),
+        headers: { 'content-type': 'application/octet-stream' },
+      });
+      assert.equal(noRun.statusCode, 404);
     });
   });
 }

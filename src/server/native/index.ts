@@ -15,5 +15,5 @@ export async function registerNative(app: Typed, ctx: ServerContext): Promise<vo
   registerMetrics(app, ctx);
   registerSql(app, ctx);
   registerRecords(app, ctx);
-  registerRegistry(app, ctx);
+  await registerRegistry(app, ctx);
 }

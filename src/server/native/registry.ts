@@ -1,11 +1,13 @@
+import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { LockstepError } from '../../errors.ts';
 import { getLock } from '../../lock/records.ts';
 import type { Session } from '../../session.ts';
 import type { RunRecord, Store } from '../../store/store.ts';
 import type { ServerContext, Typed } from '../context.ts';
+import { HttpError } from '../errors.ts';
 import { toDisplay } from '../values.ts';
-import { ErrorBody, RunParams } from './shared.ts';
+import { ErrorBody, RunParams, runExists } from './shared.ts';
 
 /** Artifacts and the model registry live on the session (blob store, registry tables); a bare store has neither. */
 function requireSession(session: Session | undefined, what: string): Session {
@@ -48,7 +50,36 @@ export async function lockOf(store: Store, run: RunRecord): Promise<unknown> {
   }
 }
 
-export function registerRegistry(app: Typed, ctx: ServerContext): void {
+export async function registerRegistry(app: Typed, ctx: ServerContext): Promise<void> {
+  // uploads: raw bytes in the body, in a scope of their own so only this route parses octet-streams
+  await app.register(async (scope: FastifyInstance) => {
+    scope.addContentTypeParser('application/octet-stream', { parseAs: 'buffer' }, (_req, body, done) =>
+      done(null, body),
+    );
+    (scope as Typed).put(
+      '/api/v1/experiments/:name/runs/:runId/artifacts/*',
+      {
+        schema: {
+          tags: ['artifacts'],
+          summary: 'Upload a file artifact (body: the bytes, content-type application/octet-stream)',
+          params: RunParams.extend({ '*': z.string().min(1).max(1000) }),
+          response: { 200: z.object({ artifact: z.record(z.string(), z.unknown()) }), 404: ErrorBody },
+        },
+      },
+      async (req) => {
+        const session = requireSession(ctx.session, 'artifacts');
+        const exp = await ctx.store.requireExperiment(req.params.name);
+        if (!(await runExists(ctx.store, exp, req.params.runId)))
+          throw new LockstepError('E_NOT_FOUND', `experiment "${exp.name}" has no run "${req.params.runId}"`);
+        if (!Buffer.isBuffer(req.body))
+          throw new HttpError(415, 'E_MEDIA_TYPE', 'send the artifact as application/octet-stream', { field: 'body' });
+        // bytes only: a string would be read as a path on the server's disk
+        const info = await session.artifacts.log(exp.id, req.params.runId, req.params['*'], new Uint8Array(req.body));
+        return { artifact: { path: info.name, kind: info.kind, size: info.size, digest: info.digest } };
+      },
+    );
+  });
+
   app.get(
     '/api/v1/experiments/:name/runs/:runId/artifacts/*',
     {
