@@ -60,6 +60,13 @@ for (const backend of backends()) {
         headers: { 'content-type': 'application/octet-stream' },
       });
       assert.equal(noRun.statusCode, 404);
+      const top = (await app.inject({ url: `/api/2.0/mlflow/artifacts/list?run_id=${run.id}` })).json();
+      assert.deepEqual(top.files, [
+        { path: 'model.json', is_dir: false, file_size: 11 },
+        { path: 'plots', is_dir: true },
+      ]);
+      const inner = (await app.inject({ url: `/api/2.0/mlflow/artifacts/list?run_id=${run.id}&path=plots` })).json();
+      assert.deepEqual(inner.files, [{ path: 'plots/loss.csv', is_dir: false, file_size: 14 }]);
     });
   });
 }

@@ -5,7 +5,8 @@ import { invalid, type RunLocator } from './ids.ts';
 import { decodeToken, encodeToken } from './paging.ts';
 import { Int64, RunRef } from './schemas.ts';
 
-export function registerMlflowHistory(app: Typed, { store }: ServerContext, runs: RunLocator): void {
+export function registerMlflowHistory(app: Typed, ctx: ServerContext, runs: RunLocator): void {
+  const { store } = ctx;
   app.get(
     '/metrics/get-history',
     {
@@ -42,7 +43,7 @@ export function registerMlflowHistory(app: Typed, { store }: ServerContext, runs
     },
   );
 
-  /** Artifacts are not stored by this server yet: the listing is honest and empty. */
+  /** The run's lockstep artifacts, one directory level at a time as MLflow lists them. */
   app.get(
     '/artifacts/list',
     {
@@ -57,7 +58,27 @@ export function registerMlflowHistory(app: Typed, { store }: ServerContext, runs
       const root =
         (exp.fields.mlflow as { artifactLocation?: string } | undefined)?.artifactLocation ??
         `mlflow-artifacts:/${exp.id}`;
-      return { root_uri: `${root}/${runId}/artifacts`, files: [] };
+      return {
+        root_uri: `${root}/${runId}/artifacts`,
+        files: await listLevel(ctx, runId as string, req.query.path ?? ''),
+      };
     },
   );
+}
+
+/** Entries directly under `dir` among the run's artifacts (names with `/` make directories). */
+async function listLevel(ctx: ServerContext, runId: string, dir: string) {
+  if (!ctx.session) return [];
+  const prefix = dir.replace(/^\/+|\/+$/g, '');
+  const list = await ctx.session.artifacts.list(runId).catch(() => []);
+  const out = new Map<string, { path: string; is_dir: boolean; file_size?: number }>();
+  for (const a of list) {
+    if (prefix && !a.name.startsWith(`${prefix}/`)) continue;
+    const rest = prefix ? a.name.slice(prefix.length + 1) : a.name;
+    const [first, ...more] = rest.split('/');
+    const path = prefix ? `${prefix}/${first}` : (first as string);
+    if (more.length || a.kind === 'dir') out.set(path, { path, is_dir: true });
+    else out.set(path, { path, is_dir: false, file_size: a.size });
+  }
+  return [...out.values()].sort((a, b) => (a.path < b.path ? -1 : 1));
 }
