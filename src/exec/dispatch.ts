@@ -91,7 +91,7 @@ export async function executeExperiment(
   const recorder =
     options.persist === false
       ? null
-      : new Recorder(ctx.store, ctx.record, options.batchSize ?? 1000, options.flushMs ?? 50);
+      : new Recorder(ctx.store, ctx.record, options.batchSize ?? 5000, options.flushMs ?? 50);
   const progress = new Progress(todo.length, { quiet: options.quiet, progress: options.progress });
   const attempts = new Map<string, number>();
   const finished: Run[] = [];

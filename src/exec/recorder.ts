@@ -23,7 +23,7 @@ export class Recorder {
   constructor(
     store: Store,
     exp: ExperimentRecord,
-    private readonly batchSize = 1000,
+    private readonly batchSize = 5000,
     private readonly flushMs = 50,
     write?: WriteBatch,
   ) {

@@ -33,7 +33,7 @@ export interface ExecuteOptions {
   rerun?: boolean;
   /** Write runs to the store as they finish (default true). */
   persist?: boolean;
-  /** Runs per write transaction (default 1000). */
+  /** Runs per write transaction at most (default 5000); `flushMs` bounds how long a finished run waits. */
   batchSize?: number;
   /** Write finished runs at least this often, in milliseconds (default 50): a crash loses at most the runs finished in this window. */
   flushMs?: number;
