@@ -27,6 +27,12 @@ export async function seen(driver: Driver, key: string | undefined): Promise<boo
   return rows.length > 0;
 }
 
+/** Inside a write's transaction (after `seen` made the table): was the key applied meanwhile? */
+export async function appliedIn(tx: Driver, key: string): Promise<boolean> {
+  const rows = await tx.all(`SELECT 1 AS one FROM ${TABLE} WHERE key = ?`, [key]);
+  return rows.length > 0;
+}
+
 /** Records a key (after `seen` made the table); call it inside the write's own transaction when there is one. */
 export async function remember(driver: Driver, key: string | undefined): Promise<void> {
   if (!key) return;

@@ -2,9 +2,10 @@ import { z } from 'zod';
 import { LockstepError } from '../../errors.ts';
 import type { Driver } from '../../store/driver.ts';
 import type { ServerContext, Typed } from '../context.ts';
-import { keyOf, remember, seen } from '../idempotency.ts';
+import { keyOf, seen } from '../idempotency.ts';
 import { toDisplay } from '../values.ts';
 import { downsample, type Point } from './downsample.ts';
+import { groupWriter } from './group-commit.ts';
 import { PointsBody, pointValue } from './run-schemas.ts';
 import { ErrorBody, list, NameParams, RunParams, runExists } from './shared.ts';
 
@@ -44,9 +45,6 @@ async function series(
   }));
 }
 
-const CHUNK = 100;
-const INSERT_POINTS = 'INSERT INTO metrics (experiment_id, run_id, key, step, "timestamp", value) VALUES ';
-
 export interface PointWrite {
   runId: string;
   key: string;
@@ -67,17 +65,7 @@ export async function insertPoints(
   requestKey?: string,
 ): Promise<boolean> {
   if (await seen(driver, requestKey)) return false;
-  await driver.transaction(async (tx) => {
-    // multi-row VALUES: one statement per 100 points instead of one per point (the hot path of log-batch)
-    for (let i = 0; i < points.length; i += CHUNK) {
-      const part = points.slice(i, i + CHUNK);
-      const params: unknown[] = [];
-      for (const p of part) params.push(experimentId, p.runId, p.key, p.step, p.timestamp, p.value);
-      await tx.run(`${INSERT_POINTS}${part.map(() => '(?, ?, ?, ?, ?, ?)').join(', ')}`, params);
-    }
-    await remember(tx, requestKey);
-  });
-  return true;
+  return groupWriter(driver).submit({ experimentId, rows: points, key: requestKey });
 }
 
 /** Appends points to one run's series, at most once per idempotency key. */
