@@ -2,12 +2,14 @@
 // load generator does not share its event loop: a fresh SQLite registry with
 // a 50-tree random forest on iris as iris@champion (the seed's reference
 // model), served by createServeApp with request logging on (to /dev/null).
+import { openSync } from 'node:fs';
 import { join } from 'node:path';
 import Fastify from 'fastify';
 import { readTable } from '../src/artifacts/tabular.ts';
 import { createSession } from '../src/index.ts';
 import { tableToXY, trainModel } from '../src/models/train.ts';
 import { createServeApp } from '../src/serve/app.ts';
+import { BufferedLog } from '../src/serve/log.ts';
 import { FEATURES, writeIrisCsv } from '../test/artifacts/iris.ts';
 import { tempDir } from '../test/helpers.ts';
 
@@ -30,7 +32,8 @@ const app = await createServeApp({
   session,
   uri: 'models:/iris@champion',
   cacheSize: 10_000,
-  logger: { level: 'info', file: '/dev/null' },
+  // what `lockstep serve` does: one line per request, batched writes (here to /dev/null)
+  logger: { level: 'info', stream: new BufferedLog(openSync('/dev/null', 'w')) },
 });
 const address = await app.listen({ port: 0, host: '127.0.0.1' });
 // the baseline: bare Fastify answering the same POST with a constant, no model, no cache, no log

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { isLockstepError, LockstepError } from '../../errors.ts';
 import { createServeApp, type ServeApp } from '../../serve/app.ts';
+import { BufferedLog } from '../../serve/log.ts';
 import { createSession } from '../../session.ts';
 
 interface ServeOpts {
@@ -32,9 +33,16 @@ export function registerServe(program: Command): void {
       const port = positiveInt('--port', opts.port, 0);
       const cacheSize = positiveInt('--cache-size', opts.cacheSize);
       const session = await createSession(opts.db);
+      const log = new BufferedLog(1);
+      process.once('exit', () => log.flush());
       let app: ServeApp;
       try {
-        app = await createServeApp({ session, uri, cacheSize, logger: opts.quiet ? false : { level: 'info' } });
+        app = await createServeApp({
+          session,
+          uri,
+          cacheSize,
+          logger: opts.quiet ? false : { level: 'info', stream: log },
+        });
       } catch (e) {
         await session.close();
         // whatever the cause (no such alias, a corrupt file), the command cannot do what was asked: bad input
@@ -54,6 +62,7 @@ export function registerServe(program: Command): void {
       }
       const stop = async () => {
         await app.close();
+        log.flush();
         await app.serving.jobs.idle();
         await session.close();
       };
