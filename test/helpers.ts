@@ -1,8 +1,10 @@
 // Shared test setup: every store test runs on SQLite and on PostgreSQL.
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import pg from 'pg';
 import { createSession, type Session } from '../src/index.ts';
 
@@ -78,4 +80,39 @@ export function backends(): Backend[] {
 export async function freshSession(backend: Backend): Promise<Session | undefined> {
   if (backend.name === 'postgres' && !(await postgresAvailable())) return undefined;
   return createSession(await backend.fresh());
+}
+
+/**
+ * Opens a fresh session of the backend, runs `fn` with it and closes it; does
+ * nothing when the backend is unavailable (outside CI).
+ */
+export async function withFreshSession(backend: Backend, fn: (s: Session) => Promise<void>): Promise<void> {
+  const s = await freshSession(backend);
+  if (!s) return;
+  try {
+    await fn(s);
+  } finally {
+    await s.close();
+  }
+}
+
+const exec = promisify(execFile);
+export const ROOT = join(import.meta.dirname, '..');
+
+/** Runs the CLI from the sources through a pipe (no terminal), returning output and exit code. */
+export async function runCli(args: string[], env: Record<string, string> = {}) {
+  try {
+    const { stdout, stderr } = await exec(
+      process.execPath,
+      ['--import', 'tsx', join(ROOT, 'src', 'cli', 'main.ts'), ...args],
+      {
+        cwd: ROOT,
+        env: { ...process.env, ...env },
+      },
+    );
+    return { code: 0, stdout, stderr };
+  } catch (e) {
+    const err = e as { code: number; stdout: string; stderr: string };
+    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
+  }
 }

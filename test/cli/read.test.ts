@@ -1,28 +1,10 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
-import { promisify } from 'node:util';
 import { createSession } from '../../src/index.ts';
-import { tempDir } from '../helpers.ts';
+import { runCli, tempDir } from '../helpers.ts';
 
-const exec = promisify(execFile);
-const root = join(import.meta.dirname, '..', '..');
-const main = join(root, 'src', 'cli', 'main.ts');
-
-/** Runs the CLI through a pipe (no terminal), returning output and exit code. */
-export async function cli(args: string[], env: Record<string, string> = {}) {
-  try {
-    const { stdout, stderr } = await exec(process.execPath, ['--import', 'tsx', main, ...args], {
-      cwd: root,
-      env: { ...process.env, ...env },
-    });
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
+const cli = runCli;
 
 describe('lockstep read commands', () => {
   const db = join(tempDir(), 'cli.db');

@@ -4,7 +4,7 @@ import { after, describe, it } from 'node:test';
 import { Progress, type ProgressState, progressLine } from '../../src/exec/progress.ts';
 import { steps } from '../../src/exec/steps.ts';
 import { isLockstepError, type Run, type Session } from '../../src/index.ts';
-import { backends, freshSession } from '../helpers.ts';
+import { backends, withFreshSession } from '../helpers.ts';
 
 const FIXTURE = new URL('./fixtures/steps.ts', import.meta.url).href;
 
@@ -51,15 +51,7 @@ describe('progress', () => {
 for (const backend of backends()) {
   describe(`inline execution on ${backend.name}`, () => {
     after(() => backend.cleanup());
-    const withSession = async (fn: (s: Session) => Promise<void>) => {
-      const s = await freshSession(backend);
-      if (!s) return;
-      try {
-        await fn(s);
-      } finally {
-        await s.close();
-      }
-    };
+    const withSession = (fn: (s: Session) => Promise<void>) => withFreshSession(backend, fn);
 
     it('retries a failing run inline and counts the extra attempts', () =>
       withSession(async (s) => {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { steps } from '../../src/exec/steps.ts';
 import { isLockstepError, type Session } from '../../src/index.ts';
-import { backends, freshSession, tempDir } from '../helpers.ts';
+import { backends, tempDir, withFreshSession } from '../helpers.ts';
 
 const FIXTURE = new URL('./fixtures/steps.ts', import.meta.url).href;
 const xs = (n: number) => ({ x: Array.from({ length: n }, (_, i) => i) });
@@ -10,15 +10,7 @@ const xs = (n: number) => ({ x: Array.from({ length: n }, (_, i) => i) });
 for (const backend of backends()) {
   describe(`worker pool on ${backend.name}`, () => {
     after(() => backend.cleanup());
-    const withSession = async (fn: (s: Session) => Promise<void>) => {
-      const s = await freshSession(backend);
-      if (!s) return;
-      try {
-        await fn(s);
-      } finally {
-        await s.close();
-      }
-    };
+    const withSession = (fn: (s: Session) => Promise<void>) => withFreshSession(backend, fn);
 
     it('runs TypeScript steps on 2 threads: fields, state and metrics come back, vars do not', () =>
       withSession(async (s) => {

@@ -1,25 +1,9 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { promisify } from 'node:util';
 import { createSession } from '../../src/index.ts';
-import { backends, postgresAvailable } from '../helpers.ts';
+import { backends, postgresAvailable, runCli } from '../helpers.ts';
 
-const exec = promisify(execFile);
-const root = join(import.meta.dirname, '..', '..');
-
-async function cli(args: string[]) {
-  try {
-    const out = await exec(process.execPath, ['--import', 'tsx', join(root, 'src', 'cli', 'main.ts'), ...args], {
-      cwd: root,
-    });
-    return { code: 0, stdout: out.stdout, stderr: out.stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
+const cli = (args: string[]) => runCli(args);
 
 for (const backend of backends()) {
   describe(`lockstep runs --filter on ${backend.name}`, async () => {
