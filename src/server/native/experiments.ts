@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { ServerContext, Typed } from '../context.ts';
 import { keyOf, once } from '../idempotency.ts';
 import { deleteExperimentTags } from './cleanup.ts';
-import { columnsJson, countRuns, ErrorBody, ExperimentInfo, experimentJson, NameParams } from './shared.ts';
+import { countRuns, ErrorBody, ExperimentInfo, experimentDetail, experimentJson, NameParams } from './shared.ts';
 
 const Column = z.object({ name: z.string(), role: z.string(), key: z.string(), kind: z.string().nullable() });
 const ExperimentDetail = z.object({
@@ -47,14 +47,7 @@ export function registerExperiments(app: Typed, { store }: ServerContext): void 
     },
     async (req) => {
       const exp = await store.requireExperiment(req.params.name);
-      return {
-        experiment: {
-          ...experimentJson(exp, await countRuns(store, exp)),
-          columns: columnsJson(exp),
-          tableName: exp.tableName,
-          fields: exp.fields,
-        },
-      };
+      return experimentDetail(exp, await countRuns(store, exp));
     },
   );
 
@@ -78,25 +71,11 @@ export function registerExperiments(app: Typed, { store }: ServerContext): void 
         const existing = ifExists === 'load' ? await store.getExperiment(name) : undefined;
         const exp = existing ?? (await store.createExperiment(name, description ?? null));
         reply.code(existing ? 200 : 201);
-        return {
-          experiment: {
-            ...experimentJson(exp, existing ? await countRuns(store, exp) : 0),
-            columns: columnsJson(exp),
-            tableName: exp.tableName,
-            fields: exp.fields,
-          },
-        };
+        return experimentDetail(exp, existing ? await countRuns(store, exp) : 0);
       });
       if ('duplicate' in out) {
         const exp = await store.requireExperiment(name);
-        return {
-          experiment: {
-            ...experimentJson(exp, await countRuns(store, exp)),
-            columns: columnsJson(exp),
-            tableName: exp.tableName,
-            fields: exp.fields,
-          },
-        };
+        return experimentDetail(exp, await countRuns(store, exp));
       }
       return out;
     },
@@ -119,14 +98,7 @@ export function registerExperiments(app: Typed, { store }: ServerContext): void 
     async (req) => {
       const exp = await store.requireExperiment(req.params.name);
       await store.updateExperiment(exp, req.body);
-      return {
-        experiment: {
-          ...experimentJson(exp, await countRuns(store, exp)),
-          columns: columnsJson(exp),
-          tableName: exp.tableName,
-          fields: exp.fields,
-        },
-      };
+      return experimentDetail(exp, await countRuns(store, exp));
     },
   );
 

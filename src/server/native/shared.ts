@@ -39,6 +39,18 @@ export function columnsJson(exp: ExperimentRecord) {
   return Object.entries(exp.meta.columns).map(([name, c]) => ({ name, role: c.role, key: c.key, kind: c.kind }));
 }
 
+/** The body of every endpoint that answers one experiment: its summary, columns, table and fields. */
+export function experimentDetail(exp: ExperimentRecord, runs: number) {
+  return {
+    experiment: {
+      ...experimentJson(exp, runs),
+      columns: columnsJson(exp),
+      tableName: exp.tableName,
+      fields: exp.fields,
+    },
+  };
+}
+
 export async function requireRun(store: Store, exp: ExperimentRecord, runId: string): Promise<RunRecord> {
   const [run] = await store.readRuns(exp, { runIds: [runId] });
   if (!run)
