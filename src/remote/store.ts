@@ -1,9 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { isLockstepError, LockstepError } from '../errors.ts';
-import { CODEC_VERSION } from '../store/codec.ts';
 import type { Row } from '../store/driver.ts';
 import { experimentTable } from '../store/names.ts';
-import { type ExperimentRecord, type MetricPoint, type RunRecord, type RunWrite, Store } from '../store/store.ts';
+import {
+  type ExperimentRecord,
+  type MetricPoint,
+  newExperimentRecord,
+  type RunRecord,
+  type RunWrite,
+  Store,
+} from '../store/store.ts';
 import { RemoteDriver } from './driver.ts';
 import { HttpClient, type HttpOptions, isUnreachable } from './http.ts';
 import { Outbox } from './outbox.ts';
@@ -108,7 +114,7 @@ export class RemoteStore extends Store {
   }
 
   override async createExperiment(name: string, description: string | null): Promise<ExperimentRecord> {
-    const tableName = experimentTable(name); // checks the name before anything travels
+    experimentTable(name); // checks the name before anything travels
     // Online, a taken name is an error as it is locally. A queued create may
     // replay after someone else made the experiment: it then joins it.
     const res = await this.send<{ experiment: ExperimentJson }>(
@@ -118,17 +124,7 @@ export class RemoteStore extends Store {
       { name, description, ifExists: 'load' },
     );
     if (res) return toRecord(res.experiment);
-    const now = new Date();
-    const exp: ExperimentRecord = {
-      id: randomUUID(),
-      name,
-      tableName,
-      description,
-      createdAt: now,
-      updatedAt: now,
-      fields: {},
-      meta: { tool: '', codec: CODEC_VERSION, columns: {} },
-    };
+    const exp = newExperimentRecord(name, description);
     this.local.set(name, exp);
     return exp;
   }

@@ -64,6 +64,22 @@ export interface RunWrite extends RunRecord {
   replaceMetrics: boolean;
 }
 
+/** A new experiment's record, before it is stored; checks the name and derives its table. */
+export function newExperimentRecord(name: string, description: string | null): ExperimentRecord {
+  const tableName = experimentTable(name);
+  const now = new Date();
+  return {
+    id: randomUUID(),
+    name,
+    tableName,
+    description,
+    createdAt: now,
+    updatedAt: now,
+    fields: {},
+    meta: { tool: VERSION, codec: CODEC_VERSION, columns: {} },
+  };
+}
+
 /** Options of {@link Store.queryRuns}. */
 export interface RunQuery {
   where?: { sql: string; params: readonly unknown[] };
@@ -182,20 +198,10 @@ export class Store {
   }
 
   async createExperiment(name: string, description: string | null): Promise<ExperimentRecord> {
-    const tableName = experimentTable(name);
+    const exp = newExperimentRecord(name, description);
+    const { tableName, createdAt: now } = exp;
     await this.init();
     const d = this.driver.dialect;
-    const now = new Date();
-    const exp: ExperimentRecord = {
-      id: randomUUID(),
-      name,
-      tableName,
-      description,
-      createdAt: now,
-      updatedAt: now,
-      fields: {},
-      meta: { tool: VERSION, codec: CODEC_VERSION, columns: {} },
-    };
     await this.driver.transaction(async (tx) => {
       const clash = await tx.all<{ name: string; table_name: string }>(
         'SELECT name, table_name FROM experiments WHERE name = ? OR LOWER(table_name) = LOWER(?)',
