@@ -7,6 +7,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { createSession, type Session } from '../src/index.ts';
+import { PostgresDriver } from '../src/store/postgres/index.ts';
+import { grantReadOnly } from '../src/store/postgres/readonly.ts';
 
 export const PG_URL = process.env.LOCKSTEP_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/test';
 
@@ -43,7 +45,31 @@ export async function dropSchema(schema: string): Promise<void> {
   const client = new pg.Client({ connectionString: PG_URL });
   await client.connect();
   await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+  // the read-only role of the schema's SQL endpoint, when a test made one (see sqlReader)
+  const role = readerRole(schema);
+  const { rows } = await client.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [role]);
+  if (rows.length) {
+    await client.query(`DROP OWNED BY "${role}"`);
+    await client.query(`DROP ROLE "${role}"`);
+  }
   await client.end();
+}
+
+const readerRole = (schema: string) => `r_${schema}`;
+
+/**
+ * The server's `sql` option for a session: on PostgreSQL, a read-only role
+ * for the session's schema (dropped with the schema), since the SQL endpoint
+ * refuses the tests' superuser.
+ */
+export async function sqlReader(session: Session): Promise<{ url?: string }> {
+  const driver = session.store.driver;
+  if (!(driver instanceof PostgresDriver) || !driver.schema) return {};
+  const { url } = await grantReadOnly(driver, `${PG_URL}?schema=${driver.schema}`, {
+    role: readerRole(driver.schema),
+    password: null,
+  });
+  return { url };
 }
 
 export interface Backend {

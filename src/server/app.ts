@@ -17,6 +17,7 @@ import { installCors } from './cors.ts';
 import { installErrorHandler } from './errors.ts';
 import { registerMlflow } from './mlflow/index.ts';
 import { registerNative } from './native/index.ts';
+import { openSqlRunner, type SqlEndpointOptions } from './sql/index.ts';
 import { registerStatic } from './static.ts';
 
 export interface ServerOptions {
@@ -31,8 +32,13 @@ export interface ServerOptions {
   corsOrigins?: string[];
   /** The built web UI to serve at `/`; `false` for none. Default: the package's `ui/dist` or `dist/ui`. */
   uiRoot?: string | false;
-  /** Limits of the read-only SQL endpoint. */
-  sql?: { timeoutMs?: number; maxRows?: number };
+  /**
+   * The read-only SQL endpoint: its limits and, on PostgreSQL, the read-only
+   * role it connects as (`url`, provisioned by `lockstep db grant-readonly`).
+   * Without `url` it uses the store's role, and refuses to run when that role
+   * can write or is a superuser, unless `allowPrivilegedRole`.
+   */
+  sql?: { timeoutMs?: number; maxRows?: number } & SqlEndpointOptions;
   /** Fastify's logger (off by default; `lockstep ui` turns it on). */
   logger?: boolean;
 }
@@ -91,10 +97,15 @@ export async function createServer(options: ServerOptions): Promise<App> {
     transform: jsonSchemaTransform,
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
+  if (options.sql?.url !== undefined && store.driver.dialect.name !== 'postgres')
+    throw new LockstepError('E_INPUT', 'sql.url (--sql-url) names a PostgreSQL role; this database is not PostgreSQL');
+  const sqlRunner = openSqlRunner(store, options.sql);
+  app.addHook('onClose', () => sqlRunner.close());
   const ctx: ServerContext = {
     store,
     session: options.session,
     sql: { timeoutMs: options.sql?.timeoutMs ?? 5000, maxRows: options.sql?.maxRows ?? 10_000 },
+    sqlRunner,
   };
   const typed = app.withTypeProvider<ZodTypeProvider>();
   typed.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());

@@ -3,6 +3,7 @@ import type { FastifyBaseLogger, FastifyInstance, RawServerDefault } from 'fasti
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Session } from '../session.ts';
 import type { Store } from '../store/store.ts';
+import type { SqlRunner } from './sql/index.ts';
 
 /** The Fastify instance with zod schemas as its type provider. */
 export type Typed = FastifyInstance<
@@ -19,4 +20,6 @@ export interface ServerContext {
   /** Present when the server was given a session: artifacts and the model registry need it. */
   session?: Session | undefined;
   sql: { timeoutMs: number; maxRows: number };
+  /** Runs the SQL endpoint's statements on connections of their own. */
+  sqlRunner: SqlRunner;
 }

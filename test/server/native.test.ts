@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { saveLock } from '../../src/lock/records.ts';
 import { createServer } from '../../src/server/index.ts';
-import { backends, freshSession, tempDir } from '../helpers.ts';
+import { backends, freshSession, sqlReader, tempDir } from '../helpers.ts';
 
 for (const backend of backends()) {
   describe(`native API on ${backend.name}`, async () => {
@@ -16,7 +16,8 @@ for (const backend of backends()) {
     mkdirSync(join(ui, 'assets'));
     writeFileSync(join(ui, 'index.html'), '<!doctype html><div id=app>lockstep ui</div>');
     writeFileSync(join(ui, 'assets', 'app.js'), 'console.log(1)');
-    const app = await createServer({ session, uiRoot: ui });
+    const reader = await sqlReader(session);
+    const app = await createServer({ session, uiRoot: ui, sql: reader });
     after(() => app.close());
 
     const exp = await session.createExperiment('iris', { description: 'flowers' });
@@ -181,7 +182,7 @@ for (const backend of backends()) {
     });
 
     it('stops a runaway query at the timeout without blocking the server', async () => {
-      const quick = await createServer({ session, uiRoot: false, sql: { timeoutMs: 1500 } });
+      const quick = await createServer({ session, uiRoot: false, sql: { timeoutMs: 1500, ...reader } });
       try {
         const started = Date.now();
         const runaway = quick.inject({

@@ -4,7 +4,7 @@ import { after, describe, it } from 'node:test';
 import { createSession } from '../../src/index.ts';
 import { HttpClient, Outbox, syncOutbox } from '../../src/remote/index.ts';
 import { startServer } from '../../src/server/index.ts';
-import { backends, freshSession, tempDir } from '../helpers.ts';
+import { backends, freshSession, sqlReader, tempDir } from '../helpers.ts';
 
 const TOKEN = 'remote-token-0123456789';
 
@@ -17,7 +17,13 @@ for (const backend of backends()) {
     const outbox = join(tempDir(), 'outbox.db');
 
     it('gives the library API over HTTP, values keeping their types', async () => {
-      const server = await startServer({ session: local, port: 0, tokens: { write: [TOKEN] }, uiRoot: false });
+      const server = await startServer({
+        session: local,
+        port: 0,
+        tokens: { write: [TOKEN] },
+        uiRoot: false,
+        sql: await sqlReader(local),
+      });
       try {
         const denied = await createSession(server.url, { remote: { outbox: false, retries: 0 } });
         await assert.rejects(denied.listExperiments(), /refused/);
@@ -116,7 +122,13 @@ for (const backend of backends()) {
       assert.deepEqual(early.servers, [{ server: url, sent: 0, remaining: 3 }]);
 
       const port = Number(new URL(url).port);
-      const server = await startServer({ session: local, port, tokens: { write: [TOKEN] }, uiRoot: false });
+      const server = await startServer({
+        session: local,
+        port,
+        tokens: { write: [TOKEN] },
+        uiRoot: false,
+        sql: await sqlReader(local),
+      });
       try {
         const done = await syncOutbox({ outbox, token: TOKEN });
         assert.deepEqual(done.servers, [{ server: url, sent: 3, remaining: 0 }]);

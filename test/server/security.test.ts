@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { createServer, startServer } from '../../src/server/index.ts';
-import { backends, freshSession } from '../helpers.ts';
+import { backends, freshSession, sqlReader } from '../helpers.ts';
 
 const READ = 'read-token-0123456789';
 const WRITE = 'write-token-0123456789';
@@ -16,7 +16,12 @@ for (const backend of backends()) {
     const run = await exp.run({ k: 1 }, (r) => {
       r.fields.acc = 0.5;
     });
-    const app = await createServer({ session, tokens: { read: [READ], write: [WRITE] }, uiRoot: false });
+    const app = await createServer({
+      session,
+      tokens: { read: [READ], write: [WRITE] },
+      uiRoot: false,
+      sql: await sqlReader(session),
+    });
     after(() => app.close());
     const auth = (t: string) => ({ authorization: `Bearer ${t}` });
 

@@ -23,6 +23,7 @@ export const families: { commands: readonly string[]; load: () => Promise<Regist
   { commands: ['models'], load: async () => (await import('./models.ts')).registerModels },
   { commands: ['gc'], load: async () => (await import('./gc.ts')).registerGc },
   { commands: ['serve'], load: async () => (await import('./serve.ts')).registerServe },
+  { commands: ['db'], load: async () => (await import('./db.ts')).registerDb },
   { commands: ['artifacts'], load: async () => (await import('./artifacts.ts')).registerArtifacts },
 ];
 

@@ -21,6 +21,12 @@ function tokensFrom(opts: { token?: string[]; readToken?: string[] }): TokenSpec
   ];
 }
 
+/** The SQL endpoint's role: --sql-url, else LOCKSTEP_SQL_URL (an environment variable keeps a password out of `ps`). */
+function sqlOptions(opts: { sqlUrl?: string; sqlAllowPrivileged?: boolean }, postgres: boolean) {
+  const url = opts.sqlUrl ?? (postgres ? process.env.LOCKSTEP_SQL_URL : undefined);
+  return { ...(url ? { url } : {}), ...(opts.sqlAllowPrivileged ? { allowPrivilegedRole: true } : {}) };
+}
+
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 
 export function registerUi(program: Command): void {
@@ -34,6 +40,14 @@ export function registerUi(program: Command): void {
     .option('--read-token <token>', 'a read-only bearer token (repeatable; also LOCKSTEP_READ_TOKEN)', collect)
     .option('--cors <origin>', 'allow browser calls from this origin (repeatable)', collect)
     .option('--ui-root <dir>', 'serve the web UI from this folder')
+    .option(
+      '--sql-url <url>',
+      'PostgreSQL: the read-only role of the SQL endpoint (also LOCKSTEP_SQL_URL; see `lockstep db grant-readonly`)',
+    )
+    .option(
+      '--sql-allow-privileged',
+      'PostgreSQL: let the SQL endpoint run as a role that can write or a superuser (unsafe)',
+    )
     .option('--body-limit <bytes>', 'largest request body', String(16 * 1024 * 1024))
     .action(async (opts) => {
       const port = Number(opts.port);
@@ -55,6 +69,7 @@ export function registerUi(program: Command): void {
           tokens,
           bodyLimit,
           corsOrigins: opts.cors ?? [],
+          sql: sqlOptions(opts, session.store.driver.dialect.name === 'postgres'),
           ...(opts.uiRoot ? { uiRoot: opts.uiRoot } : {}),
           logger: process.env.LOCKSTEP_LOG === '1',
         });

@@ -1,25 +1,17 @@
 import { z } from 'zod';
 import { LockstepError } from '../../errors.ts';
-import { SqliteDriver } from '../../store/sqlite/index.ts';
-import type { Store } from '../../store/store.ts';
 import type { ServerContext, Typed } from '../context.ts';
-import { sqliteReadOnly } from '../sql-worker.ts';
 import { toDisplay } from '../values.ts';
 import { ErrorBody } from './shared.ts';
 
-/** A SQLite database in a file can be opened a second time, read-only, in a worker. */
-function sqliteFile(store: Store): string | undefined {
-  const d = store.driver;
-  return d instanceof SqliteDriver && d.location !== ':memory:' && d.location !== '' ? d.location : undefined;
-}
-
 /**
- * Read-only SQL: on a SQLite file, a read-only connection in a worker thread
- * that is terminated at the timeout; PostgreSQL runs the query in a READ ONLY
- * transaction with a statement timeout. One row more
- * than the cap is fetched to tell whether the answer was truncated.
+ * Read-only SQL through the server's SQL runner (src/server/sql): on a
+ * SQLite file, a read-only connection in a child process killed at the
+ * timeout; on PostgreSQL, one statement on a connection of its own, as a
+ * read-only role, in a read-only transaction. One row more than the cap is
+ * fetched to tell whether the answer was truncated.
  */
-export function registerSql(app: Typed, { store, sql: limits }: ServerContext): void {
+export function registerSql(app: Typed, { sql: limits, sqlRunner }: ServerContext): void {
   app.post(
     '/api/v1/sql',
     {
@@ -44,6 +36,7 @@ export function registerSql(app: Typed, { store, sql: limits }: ServerContext): 
             elapsedMs: z.number(),
           }),
           400: ErrorBody,
+          403: ErrorBody,
         },
       },
     },
@@ -51,10 +44,7 @@ export function registerSql(app: Typed, { store, sql: limits }: ServerContext): 
       const max = req.body.maxRows ?? Math.min(1000, limits.maxRows);
       const started = performance.now();
       const options = { timeoutMs: limits.timeoutMs, maxRows: max + 1 };
-      const file = sqliteFile(store);
-      const rows = file
-        ? await sqliteReadOnly(file, req.body.sql, req.body.params ?? [], options)
-        : await store.driver.queryReadOnly(req.body.sql, req.body.params ?? [], options);
+      const rows = await sqlRunner.run(req.body.sql, req.body.params ?? [], options);
       const elapsedMs = performance.now() - started;
       if (elapsedMs > limits.timeoutMs)
         throw new LockstepError('E_SQL', `the query ran longer than ${limits.timeoutMs} ms; add a LIMIT or a WHERE`);

@@ -1,11 +1,11 @@
 import pg from 'pg';
 import { LockstepError } from '../../errors.ts';
 import type { Driver, InsertSpec, Row } from '../driver.ts';
-import { normaliseInteger, quoteId } from '../driver.ts';
+import { quoteId } from '../driver.ts';
 import { insertSql } from '../sql.ts';
+import { type PgTarget, pgTarget } from './connect.ts';
 import { postgresDialect } from './dialect.ts';
 
-const INT8 = 20;
 const MAX_PARAMS = 60_000;
 
 /** A pooled client or the pool itself: both answer `query`. */
@@ -22,29 +22,17 @@ export class PostgresDriver implements Driver {
   readonly schema: string | undefined;
   private readonly pool: pg.Pool;
 
-  private constructor(url: URL) {
-    this.schema = url.searchParams.get('schema') ?? undefined;
-    url.searchParams.delete('schema');
-    const safe = new URL(url.href);
-    if (safe.password) safe.password = '***';
-    this.location = safe.href;
-    this.pool = new pg.Pool({
-      connectionString: url.href,
-      max: 10,
-      ...(this.schema ? { options: `-c search_path=${quoteId(this.schema)}` } : {}),
-      types: {
-        getTypeParser: ((oid: number, format?: string) =>
-          oid === INT8
-            ? (v: string) => normaliseInteger(BigInt(v))
-            : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
-      },
-    });
+  private constructor(private readonly url: string) {
+    const target = pgTarget(url);
+    this.schema = target.schema;
+    this.location = target.location;
+    this.pool = new pg.Pool({ ...target.config, max: 10 });
     // An idle client losing its connection must not crash the process.
     this.pool.on('error', () => undefined);
   }
 
   static async open(url: string): Promise<PostgresDriver> {
-    const driver = new PostgresDriver(new URL(url));
+    const driver = new PostgresDriver(url);
     try {
       if (driver.schema) await driver.pool.query(`CREATE SCHEMA IF NOT EXISTS ${quoteId(driver.schema)}`);
       else await driver.pool.query('SELECT 1');
@@ -139,6 +127,14 @@ export class PostgresDriver implements Driver {
     } finally {
       await client.query('ROLLBACK').catch(() => undefined);
     }
+  }
+
+  /**
+   * How to open connections of this driver's role outside its pool (the SQL
+   * endpoint's own connections), with extra server settings.
+   */
+  target(settings: Record<string, string | number> = {}): PgTarget {
+    return pgTarget(this.url, settings);
   }
 
   async close(): Promise<void> {

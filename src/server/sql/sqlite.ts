@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { LockstepError } from '../errors.ts';
-import { normaliseInteger, type Row } from '../store/driver.ts';
+import { LockstepError } from '../../errors.ts';
+import { normaliseInteger, type Row } from '../../store/driver.ts';
 
 /**
  * The child's body, plain JavaScript: its own read-only connection to the
