@@ -2,8 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { readFile, rm } from 'node:fs/promises';
 import type { ArtifactInfo } from '../core/services.ts';
 import { LockstepError } from '../errors.ts';
+import { checkRelativeName } from '../untrusted.ts';
 import type { ArtifactContext, StoredFile } from './context.ts';
-import { checkRelativeName, under } from './paths.ts';
+import { under } from './paths.ts';
 
 interface ArtifactRow {
   id: string;

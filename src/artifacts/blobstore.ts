@@ -1,3 +1,5 @@
+import { checkDigest } from '../untrusted.ts';
+
 /** A stored blob: its digest and size in bytes. */
 export interface BlobInfo {
   digest: string;
@@ -26,7 +28,12 @@ export interface BlobStore {
   localPath?(digest: string): string;
 }
 
-/** `ab/abcdef…`: two hex characters of fan-out keep directories small. */
+/**
+ * `ab/abcdef…`: two hex characters of fan-out keep directories small. Every
+ * blob path goes through here, so a digest from a tampered row never names a
+ * path outside the store.
+ */
 export function blobKey(digest: string): string {
+  checkDigest(digest, 'sha256', 'blob', 'E_CODEC');
   return `${digest.slice(0, 2)}/${digest}`;
 }

@@ -3,10 +3,11 @@ import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LockstepError } from '../errors.ts';
 import type { Driver } from '../store/driver.ts';
+import { checkDigest, insideRoot } from '../untrusted.ts';
 import type { BlobStore } from './blobstore.ts';
 import { digestBytes, digestFile } from './digest.ts';
 import { type ArtifactLocations, openBlobStore } from './open.ts';
-import { checkRelativeName, under, walkTree } from './paths.ts';
+import { walkTree } from './paths.ts';
 import { createArtifactTables } from './tables.ts';
 
 /** One file of a stored tree, as `stored_files` records it. */
@@ -121,7 +122,7 @@ export class ArtifactContext {
   async materialise(tree: Pick<StoredTree, 'kind' | 'files'>, dest: string): Promise<void> {
     for (const f of tree.files) {
       // paths come from the database: checked again so that a tampered row cannot write outside `dest`
-      const target = tree.kind === 'file' ? dest : under(dest, checkRelativeName(f.path, 'stored file'));
+      const target = tree.kind === 'file' ? dest : insideRoot(dest, f.path, 'stored file');
       await this.blobs.getFile(f.digest, target);
     }
     if (tree.kind === 'dir' && tree.files.length === 0) await mkdir(dest, { recursive: true });
@@ -134,17 +135,19 @@ export class ArtifactContext {
    */
   async cached(tree: StoredTree, fileName: string): Promise<string> {
     const trees = join(this.cacheDir, 'trees');
-    const dir = join(trees, tree.digest);
+    // the digest names a directory that is replaced below: a tampered row must not name another one
+    const digest = checkDigest(tree.digest, 'sha256', 'stored tree', 'E_CODEC');
+    const dir = join(trees, digest);
     const tmp = join(this.cacheDir, 'tmp', randomUUID());
     if (tree.kind === 'file') {
-      const path = join(dir, fileName);
+      const path = insideRoot(dir, fileName, 'cached file name');
       if (await exists(path)) return path;
-      await this.blobs.getFile(tree.digest, tmp);
+      await this.blobs.getFile(digest, tmp);
       await mkdir(dir, { recursive: true });
       await rename(tmp, path);
       return path;
     }
-    const marker = join(trees, `${tree.digest}.ok`);
+    const marker = join(trees, `${digest}.ok`);
     if (await exists(marker)) return dir;
     await this.materialise(tree, tmp);
     await rm(dir, { recursive: true, force: true });

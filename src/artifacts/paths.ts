@@ -1,40 +1,13 @@
 import { lstat, readdir, realpath, stat } from 'node:fs/promises';
-import { isAbsolute, join, relative, sep } from 'node:path';
+import { join } from 'node:path';
 import { LockstepError } from '../errors.ts';
+import { isInside } from '../untrusted.ts';
 
 /** One file of a tree: its path inside the tree (with `/`), where it is on disk, and its size. */
 export interface TreeFile {
   path: string;
   abs: string;
   size: number;
-}
-
-/**
- * Checks a name that becomes a path under a directory (an artifact name, a
- * file inside an artifact): relative, made of plain segments, never climbing
- * out with `..`. Returns it with `/` separators.
- */
-export function checkRelativeName(name: string, what: string): string {
-  if (typeof name !== 'string' || name === '') throw new LockstepError('E_INPUT', `${what} must be a non-empty string`);
-  if (name.includes('\u0000')) throw new LockstepError('E_INPUT', `${what} "${name}" contains a NUL character`);
-  if (isAbsolute(name) || /^[a-zA-Z]:/.test(name) || name.startsWith('/') || name.startsWith('\\')) {
-    throw new LockstepError(
-      'E_INPUT',
-      `${what} "${name}" is an absolute path; use a relative name such as "model.json"`,
-      {
-        details: { name },
-      },
-    );
-  }
-  const parts = name.split(/[\\/]+/);
-  if (parts.some((p) => p === '..')) {
-    throw new LockstepError('E_INPUT', `${what} "${name}" escapes its directory with ".."; use a name inside it`, {
-      details: { name },
-    });
-  }
-  const clean = parts.filter((p) => p !== '' && p !== '.');
-  if (clean.length === 0) throw new LockstepError('E_INPUT', `${what} "${name}" names no file`);
-  return clean.join('/');
 }
 
 /**
@@ -87,11 +60,6 @@ async function walkDir(realRoot: string, dir: string, prefix: string, out: TreeF
 async function lstatFollow(path: string) {
   const l = await lstat(path);
   return l.isSymbolicLink() ? stat(path) : l;
-}
-
-function isInside(root: string, target: string): boolean {
-  const r = relative(root, target);
-  return r === '' || (!isAbsolute(r) && r !== '..' && !r.startsWith(`..${sep}`));
 }
 
 /** Joins a checked relative name (with `/`) under a directory. */

@@ -46,7 +46,9 @@ export class RcloneBlobStore implements BlobStore {
   }
 
   async has(digest: string): Promise<boolean> {
-    const out = await this.rclone(['lsjson', `${this.base}${digest.slice(0, 2)}`, '--files-only']).catch(() => '[]');
+    const out = await this.rclone(['lsjson', `${this.base}${blobKey(digest).slice(0, 2)}`, '--files-only']).catch(
+      () => '[]',
+    );
     return (JSON.parse(out) as { Name: string }[]).some((f) => f.Name === digest);
   }
 
@@ -56,7 +58,6 @@ export class RcloneBlobStore implements BlobStore {
   }
 
   async getFile(digest: string, dest: string): Promise<void> {
-    if (!isDigest(digest)) throw new LockstepError('E_CODEC', `"${digest}" is not a SHA-256 blob digest`);
     await mkdir(dirname(dest), { recursive: true });
     await this.rclone(['copyto', `${this.base}${blobKey(digest)}`, dest]);
   }

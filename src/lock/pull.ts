@@ -1,8 +1,9 @@
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { LockstepError } from '../errors.ts';
+import { checkDigest, insideRoot } from '../untrusted.ts';
 import { LOCK_FILE, lockToYaml } from './format.ts';
 import { git, gitMaybe } from './git.ts';
 import { blobName, type ManifestFile, rclone, remoteJoin } from './rclone.ts';
@@ -18,6 +19,34 @@ export interface PullReport {
   verified: VerifyReport[];
   /** Code and data of every lock match (environment differences are in the reports). */
   ok: boolean;
+}
+
+function lockDir(into: string, dir: unknown, tag: string): string {
+  return dir === '.' ? into : insideRoot(into, dir, `tag ${tag}: lock directory`);
+}
+
+/**
+ * The files of a pulled manifest, every one checked before anything is
+ * fetched: a lock hash of the right shape, and a path inside `into` (`dest`;
+ * null for data that lived outside the repository, which is not restored).
+ */
+function manifestFiles(text: string, tag: string, into: string): (ManifestFile & { dest: string | null })[] {
+  const what = `manifest of tag ${tag}`;
+  const doc = parseYaml(text, { maxAliasCount: 100 }) as { locks?: unknown } | null;
+  const locks = doc?.locks ?? {};
+  if (typeof locks !== 'object' || locks === null || Array.isArray(locks))
+    throw new LockstepError('E_INPUT', `${what}: "locks" must map lock ids to file lists`);
+  return Object.entries(locks).flatMap(([id, list]) => {
+    if (!Array.isArray(list)) throw new LockstepError('E_INPUT', `${what}: locks.${id} must be a list of files`);
+    return list.map((f: Partial<ManifestFile> | null, i) => {
+      const at = `${what}: locks.${id}.${i}`;
+      if (typeof f !== 'object' || f === null) throw new LockstepError('E_INPUT', `${at} must be { path, hash, size }`);
+      const hash = checkDigest(f.hash, 'xxh3', `${at}.hash`);
+      if (typeof f.path !== 'string') throw new LockstepError('E_INPUT', `${at}.path must be a string`);
+      const dest = isAbsolute(f.path) ? null : insideRoot(into, f.path, `${at}.path`);
+      return { path: f.path, hash, size: Number(f.size) || 0, dest };
+    });
+  });
 }
 
 /**
@@ -41,21 +70,22 @@ export async function pullTag(
   const sha = main?.repos[0]?.captured ?? main?.repos[0]?.commit ?? tag.code[0];
   if (!sha) throw new LockstepError('E_NOT_FOUND', `tag "${name}" pins no code commit`);
   await git(into, ['checkout', '-q', '--detach', sha]);
-  for (const lock of tag.locks) {
-    if (lock.dir.startsWith('/')) continue;
-    const file = join(into, lock.dir, LOCK_FILE);
-    mkdirSync(dirname(file), { recursive: true });
-    writeFileSync(file, lockToYaml(lock));
-  }
+  // the tag came from a remote: every directory it names must stay inside `into`
+  const dirs = tag.locks.map((lock) =>
+    typeof lock.dir === 'string' && isAbsolute(lock.dir) ? null : lockDir(into, lock.dir, name),
+  );
+  tag.locks.forEach((lock, i) => {
+    const dir = dirs[i];
+    if (!dir) return;
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, LOCK_FILE), lockToYaml(lock));
+  });
   let count = 0;
   if (options.data) {
     const stage = mkdtempSync(join(tmpdir(), 'lockstep-pull-'));
     try {
       await rclone(['copyto', remoteJoin(options.data, 'tags', `${name}.yml`), join(stage, 'manifest.yml')]);
-      const manifest = parseYaml(readFileSync(join(stage, 'manifest.yml'), 'utf8')) as {
-        locks: Record<string, ManifestFile[]>;
-      };
-      const files = Object.values(manifest.locks ?? {}).flat();
+      const files = manifestFiles(readFileSync(join(stage, 'manifest.yml'), 'utf8'), name, into);
       const list = [...new Set(files.map((f) => blobName(f.hash)))];
       writeFileSync(join(stage, 'files.txt'), `${list.join('\n')}\n`);
       if (list.length) {
@@ -68,8 +98,8 @@ export async function pullTag(
         ]);
       }
       for (const f of files) {
-        if (f.path.startsWith('/')) continue;
-        const dest = join(into, ...f.path.split('/'));
+        if (!f.dest) continue;
+        const dest = f.dest;
         mkdirSync(dirname(dest), { recursive: true });
         copyFileSync(join(stage, 'blobs', blobName(f.hash)), dest);
         count++;
@@ -79,9 +109,8 @@ export async function pullTag(
     }
   }
   const verified: VerifyReport[] = [];
-  for (const lock of tag.locks) {
-    if (lock.dir.startsWith('/')) continue;
-    verified.push(await verifyLock(join(into, lock.dir, LOCK_FILE), { root: into, cache: false }));
+  for (const dir of dirs) {
+    if (dir) verified.push(await verifyLock(join(dir, LOCK_FILE), { root: into, cache: false }));
   }
   const checkedOut = (await gitMaybe(into, ['rev-parse', 'HEAD'])) ?? '';
   // Locks of other commits than the one checked out differ in code by design: only their data must match.

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { LockstepError } from '../errors.ts';
+import { checkDigest } from '../untrusted.ts';
 
 /** Runs rclone; a missing binary or a failed copy is an error with rclone's own message. */
 export function rclone(args: readonly string[]): Promise<string> {
@@ -49,6 +50,6 @@ export interface ManifestFile {
 }
 
 export function blobName(hash: string): string {
-  const hex = hash.replace(/^xxh3:/, '');
+  const hex = checkDigest(hash, 'xxh3', 'lock data hash').slice('xxh3:'.length);
   return `${hex.slice(0, 2)}/${hex}`;
 }
