@@ -8,6 +8,8 @@ import {
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
 import { LockstepError } from '../errors.ts';
+import { installAuth, normaliseTokens, type TokenSpec } from '../server/auth.ts';
+import { boundNames, installHostCheck } from '../server/hosts.ts';
 import type { Session } from '../session.ts';
 import { VERSION } from '../version.ts';
 import { PredictionCache } from './cache.ts';
@@ -26,6 +28,14 @@ export interface ServeOptions {
   logger?: FastifyServerOptions['logger'];
   /** Largest request body in bytes (default 1 MiB). */
   bodyLimit?: number;
+  /**
+   * Bearer tokens, as for the tracking server: a read token may predict,
+   * evaluate and read; retraining and emptying the cache need a read-write
+   * one. Without any, every request is allowed (keep it on loopback).
+   */
+  tokens?: TokenSpec[] | { read?: string[]; write?: string[] };
+  /** Host names the API answers to besides loopback's (see `boundNames`; `*` for any). */
+  allowedHosts?: string[];
 }
 
 /** What a serving app holds, for callers that embed it (and tests). */
@@ -68,6 +78,8 @@ export async function createServeApp(options: ServeOptions): Promise<ServeApp> {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installServeErrors(app);
+  installHostCheck(app, boundNames('127.0.0.1', options.allowedHosts ?? []));
+  installAuth(app, normaliseTokens(options.tokens));
   app.addHook('onResponse', (req, reply, done) => {
     req.log.info(
       {

@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { type ErrorCode, LockstepError } from '../errors.ts';
+import { HttpError } from '../server/errors.ts';
 
 /** Bad input is 422 throughout the serving API: the request was understood, its content is not usable. */
 const STATUS: Record<ErrorCode, number> = {
@@ -26,6 +27,8 @@ export function installServeErrors(app: FastifyInstance): void {
         .code(422)
         .send({ error: { code: 'E_INPUT', message: `${field}: ${issue?.message ?? 'invalid'}`, field } });
     }
+    if (err instanceof HttpError)
+      return reply.code(err.status).send({ error: { code: err.code, message: err.message, ...err.extra } });
     if (err instanceof LockstepError) {
       const status = STATUS[err.code] ?? 500;
       if (status >= 500) req.log.error({ err }, 'request failed');

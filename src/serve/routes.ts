@@ -30,6 +30,7 @@ export function registerModelRoutes(typed: Typed, session: Session, state: Serve
   typed.post(
     '/predict',
     {
+      config: { access: 'read' },
       schema: {
         summary: 'Predict one instance or a batch',
         description:
@@ -113,6 +114,7 @@ export function registerModelRoutes(typed: Typed, session: Session, state: Serve
   typed.post(
     '/evaluate',
     {
+      config: { access: 'read' },
       schema: {
         summary: 'Metrics of the served version on a registered dataset',
         body: s.evaluateBody,
@@ -207,6 +209,7 @@ export function registerModelRoutes(typed: Typed, session: Session, state: Serve
   typed.get(
     '/health',
     {
+      config: { public: true },
       schema: {
         summary: 'Liveness and the served version',
         response: {

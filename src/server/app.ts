@@ -15,6 +15,8 @@ import { installAuth, normaliseTokens, type TokenSpec } from './auth.ts';
 import type { ServerContext } from './context.ts';
 import { installCors } from './cors.ts';
 import { installErrorHandler } from './errors.ts';
+import { installSecurityHeaders } from './headers.ts';
+import { boundNames, installHostCheck } from './hosts.ts';
 import { registerMlflow } from './mlflow/index.ts';
 import { registerNative } from './native/index.ts';
 import { openSqlRunner, type SqlEndpointOptions } from './sql/index.ts';
@@ -30,6 +32,12 @@ export interface ServerOptions {
   bodyLimit?: number;
   /** Origins allowed to call the API from a browser; none by default (no CORS headers at all). */
   corsOrigins?: string[];
+  /**
+   * Host names the server answers to besides loopback's: any other `Host`
+   * is refused (421), which defeats DNS rebinding. `startServer` adds the
+   * names of the address it binds; `*` accepts any.
+   */
+  allowedHosts?: string[];
   /** The built web UI to serve at `/`; `false` for none. Default: the package's `ui/dist` or `dist/ui`. */
   uiRoot?: string | false;
   /**
@@ -82,7 +90,9 @@ export async function createServer(options: ServerOptions): Promise<App> {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandler(app);
+  installHostCheck(app, boundNames('127.0.0.1', options.allowedHosts ?? []), options.corsOrigins ?? []);
   installCors(app, options.corsOrigins ?? []);
+  installSecurityHeaders(app);
   installAuth(app, tokens);
   await app.register(swagger, {
     openapi: {

@@ -52,7 +52,12 @@ function presented(req: FastifyRequest): string | undefined {
   if (cookie) {
     for (const part of cookie.split(';')) {
       const [k, ...v] = part.trim().split('=');
-      if (k === TOKEN_COOKIE) return decodeURIComponent(v.join('='));
+      if (k !== TOKEN_COOKIE) continue;
+      try {
+        return decodeURIComponent(v.join('='));
+      } catch {
+        return ''; // malformed percent-encoding: no valid token, a 401 like any wrong one
+      }
     }
   }
   const q = (req.query as Record<string, unknown> | undefined)?.token;

@@ -1,6 +1,7 @@
 import { LockstepError } from '../errors.ts';
 import { type App, createServer, type ServerOptions } from './app.ts';
 import { normaliseTokens } from './auth.ts';
+import { boundNames, isLoopback } from './hosts.ts';
 
 export interface StartOptions extends ServerOptions {
   /** Default 127.0.0.1; any other address needs at least one token. */
@@ -8,8 +9,6 @@ export interface StartOptions extends ServerOptions {
   /** Default 5000 (MLflow's); 0 picks a free port. */
   port?: number;
 }
-
-const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 
 /**
  * Starts the server on a socket. Listening beyond loopback without a token
@@ -24,13 +23,13 @@ export async function startServer(
   options: StartOptions,
 ): Promise<{ app: App; url: string; close: () => Promise<void> }> {
   const host = options.host ?? '127.0.0.1';
-  if (!LOOPBACK.has(host) && normaliseTokens(options.tokens).length === 0) {
+  if (!isLoopback(host) && normaliseTokens(options.tokens).length === 0) {
     throw new LockstepError(
       'E_INPUT',
       `listening on ${host} needs a token: pass --token (or LOCKSTEP_TOKEN) so that nobody else on the network can read or write the database`,
     );
   }
-  const app = await createServer(options);
+  const app = await createServer({ ...options, allowedHosts: boundNames(host, options.allowedHosts ?? []) });
   const port = options.port ?? 5000;
   let address: string;
   try {

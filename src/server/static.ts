@@ -3,6 +3,7 @@ import { extname, join, normalize, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { HttpError, isMlflowPath } from './errors.ts';
+import { UI_CSP } from './headers.ts';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -36,9 +37,16 @@ const NO_UI = `<!doctype html><meta charset="utf-8"><title>lockstep</title>
 export function registerStatic(app: FastifyInstance, uiRoot: string | false | undefined): void {
   const root = uiRoot === false ? undefined : uiRoot ? resolve(uiRoot) : defaultUiRoot();
   app.get('/*', { schema: { hide: true } }, async (req, reply) => {
-    const path = decodeURIComponent((req.url.split('?')[0] as string) || '/');
+    let path: string;
+    try {
+      path = decodeURIComponent((req.url.split('?')[0] as string) || '/');
+    } catch {
+      throw new HttpError(400, 'E_INPUT', 'the URL path is not valid percent-encoding', { field: 'url' });
+    }
     if (path.startsWith('/api/') || isMlflowPath(path) || path.startsWith('/ajax-api/'))
       throw new HttpError(404, 'E_NOT_FOUND', `no API route ${req.method} ${path}`);
+    reply.header('content-security-policy', UI_CSP);
+    reply.header('x-frame-options', 'DENY');
     if (!root || !existsSync(join(root, 'index.html'))) return reply.type('text/html; charset=utf-8').send(NO_UI);
     const file = normalize(join(root, path));
     const inside = file === root || file.startsWith(root + sep);

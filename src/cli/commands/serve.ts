@@ -2,7 +2,9 @@ import type { Command } from 'commander';
 import { isLockstepError, LockstepError } from '../../errors.ts';
 import { createServeApp, type ServeApp } from '../../serve/app.ts';
 import { BufferedLog } from '../../serve/log.ts';
+import { boundNames, isLoopback } from '../../server/hosts.ts';
 import { createSession } from '../../session.ts';
+import { allowedHostsFrom, collect, tokensFrom } from '../tokens.ts';
 
 interface ServeOpts {
   db?: string;
@@ -10,6 +12,9 @@ interface ServeOpts {
   host: string;
   cacheSize: string;
   quiet?: boolean;
+  token?: string[];
+  readToken?: string[];
+  allowedHost?: string[];
 }
 
 function positiveInt(flag: string, v: string, min = 1): number {
@@ -26,12 +31,29 @@ export function registerServe(program: Command): void {
     .description('serve a registered model over HTTP: /predict, /cache, /retrain, /evaluate, /models, /health, /docs')
     .option('--db <url>', 'database URL (default: $LOCKSTEP_DB or ./lockstep.db)')
     .option('--port <n>', 'port to listen on (0: any free port)', '8000')
-    .option('--host <host>', 'address to bind; the API has no authentication, so keep it on loopback', '127.0.0.1')
+    .option('--host <host>', 'address to bind; anything but loopback needs a token', '127.0.0.1')
+    .option(
+      '--token <token>',
+      'a read-write bearer token: retrain, empty the cache (repeatable; also LOCKSTEP_TOKEN)',
+      collect,
+    )
+    .option('--read-token <token>', 'a token that may predict and read (repeatable; also LOCKSTEP_READ_TOKEN)', collect)
+    .option(
+      '--allowed-host <name>',
+      'a host name the API answers to besides its address (repeatable; also LOCKSTEP_ALLOWED_HOSTS)',
+      collect,
+    )
     .option('--cache-size <n>', 'predictions kept in the LRU cache', '10000')
     .option('--quiet', 'no request log lines')
     .action(async (uri: string, opts: ServeOpts) => {
       const port = positiveInt('--port', opts.port, 0);
       const cacheSize = positiveInt('--cache-size', opts.cacheSize);
+      const tokens = tokensFrom(opts);
+      if (!isLoopback(opts.host) && tokens.length === 0)
+        throw new LockstepError(
+          'E_INPUT',
+          `--host ${opts.host}: listening beyond loopback needs a token (--token for retrain and the cache, --read-token for predictions), so that nobody else on the network can retrain or move an alias`,
+        );
       const session = await createSession(opts.db);
       const log = new BufferedLog(1);
       process.once('exit', () => log.flush());
@@ -41,6 +63,8 @@ export function registerServe(program: Command): void {
           session,
           uri,
           cacheSize,
+          tokens,
+          allowedHosts: boundNames(opts.host, allowedHostsFrom(opts)),
           logger: opts.quiet ? false : { level: 'info', stream: log },
         });
       } catch (e) {
@@ -55,11 +79,6 @@ export function registerServe(program: Command): void {
         `lockstep: serving ${uri} (model ${served.name}, version ${served.version}) at ${address}\n` +
           `          POST ${address}/predict · docs ${address}/docs · OpenAPI ${address}/openapi.json\n`,
       );
-      if (!['127.0.0.1', 'localhost', '::1'].includes(opts.host)) {
-        process.stderr.write(
-          'lockstep: warning: the serving API has no authentication and is reachable beyond this machine\n',
-        );
-      }
       const stop = async () => {
         await app.close();
         log.flush();

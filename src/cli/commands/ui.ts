@@ -1,33 +1,14 @@
 import type { Command } from 'commander';
 import { LockstepError } from '../../errors.ts';
-import type { TokenSpec } from '../../server/auth.ts';
 import { startServer } from '../../server/index.ts';
 import { createSession } from '../../session.ts';
-
-/** Tokens from --token / --read-token or LOCKSTEP_TOKEN / LOCKSTEP_READ_TOKEN (comma-separated). */
-function tokensFrom(opts: { token?: string[]; readToken?: string[] }): TokenSpec[] {
-  const split = (v: string | undefined) =>
-    v
-      ? v
-          .split(',')
-          .map((s) => s.trim())
-          .filter(Boolean)
-      : [];
-  const write = [...(opts.token ?? []), ...split(process.env.LOCKSTEP_TOKEN)];
-  const read = [...(opts.readToken ?? []), ...split(process.env.LOCKSTEP_READ_TOKEN)];
-  return [
-    ...write.map((token) => ({ token, access: 'write' as const })),
-    ...read.map((token) => ({ token, access: 'read' as const })),
-  ];
-}
+import { allowedHostsFrom, collect, tokensFrom } from '../tokens.ts';
 
 /** The SQL endpoint's role: --sql-url, else LOCKSTEP_SQL_URL (an environment variable keeps a password out of `ps`). */
 function sqlOptions(opts: { sqlUrl?: string; sqlAllowPrivileged?: boolean }, postgres: boolean) {
   const url = opts.sqlUrl ?? (postgres ? process.env.LOCKSTEP_SQL_URL : undefined);
   return { ...(url ? { url } : {}), ...(opts.sqlAllowPrivileged ? { allowPrivilegedRole: true } : {}) };
 }
-
-const collect = (v: string, prev: string[] = []) => [...prev, v];
 
 export function registerUi(program: Command): void {
   program
@@ -38,6 +19,11 @@ export function registerUi(program: Command): void {
     .option('--host <host>', 'address to listen on; anything but loopback needs a token', '127.0.0.1')
     .option('--token <token>', 'a read-write bearer token (repeatable; also LOCKSTEP_TOKEN)', collect)
     .option('--read-token <token>', 'a read-only bearer token (repeatable; also LOCKSTEP_READ_TOKEN)', collect)
+    .option(
+      '--allowed-host <name>',
+      'a host name the server answers to besides its address (repeatable; also LOCKSTEP_ALLOWED_HOSTS)',
+      collect,
+    )
     .option('--cors <origin>', 'allow browser calls from this origin (repeatable)', collect)
     .option('--ui-root <dir>', 'serve the web UI from this folder')
     .option(
@@ -69,6 +55,7 @@ export function registerUi(program: Command): void {
           tokens,
           bodyLimit,
           corsOrigins: opts.cors ?? [],
+          allowedHosts: allowedHostsFrom(opts),
           sql: sqlOptions(opts, session.store.driver.dialect.name === 'postgres'),
           ...(opts.uiRoot ? { uiRoot: opts.uiRoot } : {}),
           logger: process.env.LOCKSTEP_LOG === '1',

@@ -2,6 +2,7 @@
 import { useMemo } from 'react';
 import { formatNumber } from '../format.ts';
 import { EChart } from './EChart.tsx';
+import { escapeHtml } from './html.ts';
 
 export function Heatmap({ matrix, label, axisLabels }: { matrix: number[][]; label: string; axisLabels?: string[] }) {
   const option = useMemo(() => {
@@ -22,7 +23,8 @@ export function Heatmap({ matrix, label, axisLabels }: { matrix: number[][]; lab
     return {
       animation: false,
       tooltip: {
-        formatter: (p: { value: number[] }) => `[${p.value[1]}][${p.value[0]}] = ${formatNumber(p.value[2]!)}`,
+        formatter: (p: { value: number[] }) =>
+          `[${escapeHtml(p.value[1])}][${escapeHtml(p.value[0])}] = ${escapeHtml(formatNumber(p.value[2]!))}`,
       },
       grid: { left: axisLabels ? 90 : 44, right: 16, top: 10, bottom: 70 },
       xAxis: { type: 'category', data: idx(cols), name: 'column', nameLocation: 'middle', nameGap: 22 },

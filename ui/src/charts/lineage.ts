@@ -1,6 +1,7 @@
 // Lays out run locks as a left-to-right graph: a lock sits one column right
 // of the deepest previous stage it consumed.
 import type { EChartsOption } from './echarts.ts';
+import { escapeHtml } from './html.ts';
 
 export interface LockNode {
   id: string;
@@ -42,7 +43,8 @@ export function lineageOption(nodes: LockNode[]): EChartsOption {
         position: 'bottom',
         distance: 6,
         lineHeight: 15,
-        formatter: `${n.name ?? n.runDir}\n${n.id.slice(0, 8)}`,
+        // a function, not a template string: ECharts would read `{…}` in a name as a placeholder
+        formatter: () => `${n.name ?? n.runDir}\n${n.id.slice(0, 8)}`,
       },
     };
   });
@@ -56,7 +58,7 @@ export function lineageOption(nodes: LockNode[]): EChartsOption {
     animation: false,
     tooltip: {
       formatter: (p: { data: { id?: string; name?: string } }) =>
-        p.data.id ? `${p.data.name}<br/>${p.data.id}` : 'consumed by',
+        p.data.id ? `${escapeHtml(p.data.name)}<br/>${escapeHtml(p.data.id)}` : 'consumed by',
     },
     series: [
       {

@@ -1,6 +1,7 @@
 // ECharts options for the experiment charts, built from rows of the runs API.
 import type { RunRow } from '../api/types.ts';
 import type { EChartsOption } from './echarts.ts';
+import { escapeHtml } from './html.ts';
 
 const num = (v: unknown) =>
   typeof v === 'number' ? v : typeof v === 'string' && v !== '' && !Number.isNaN(Number(v)) ? Number(v) : null;
@@ -28,7 +29,8 @@ export function scatterOption(rows: RunRow[], x: string, y: string, xLabel: stri
     tooltip: {
       trigger: 'item',
       formatter: (p: { data: { runId: string; value: unknown[] } }) =>
-        `${p.data.runId.slice(0, 8)}<br/>${xLabel}: ${p.data.value[0]}<br/>${yLabel}: ${p.data.value[1]}`,
+        `${escapeHtml(p.data.runId.slice(0, 8))}<br/>${escapeHtml(xLabel)}: ${escapeHtml(p.data.value[0])}<br/>` +
+        `${escapeHtml(yLabel)}: ${escapeHtml(p.data.value[1])}`,
     },
     grid: { left: 60, right: 20, top: 20, bottom: 50 },
     xAxis: { ...xa, name: xLabel, nameLocation: 'middle', nameGap: 30, scale: true },
