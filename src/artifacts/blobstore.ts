@@ -1,3 +1,4 @@
+import { LockstepError } from '../errors.ts';
 import { checkDigest } from '../untrusted.ts';
 
 /** A stored blob: its digest and size in bytes. */
@@ -26,6 +27,19 @@ export interface BlobStore {
   delete(digest: string): Promise<void>;
   /** A local path to read the blob from directly, when the store is local (no copy needed). */
   localPath?(digest: string): string;
+  /**
+   * The databases that reference blobs here (`<store>/databases/<id>.json`,
+   * beside the blobs), so that gc on any of them sees every reference.
+   */
+  users(): Promise<Map<string, string>>;
+  addUser(id: string, record: string): Promise<void>;
+  removeUser(id: string): Promise<void>;
+}
+
+/** The file name of a database's record in a store's `databases/` folder. */
+export function userFile(id: string): string {
+  if (!/^[0-9a-f]{16,64}$/.test(id)) throw new LockstepError('E_CODEC', `"${id}" is not a database record id`);
+  return `${id}.json`;
 }
 
 /**

@@ -9,6 +9,7 @@ import { digestBytes, digestFile } from './digest.ts';
 import { type ArtifactLocations, openBlobStore } from './open.ts';
 import { walkTree } from './paths.ts';
 import { createArtifactTables } from './tables.ts';
+import { recordUse } from './users.ts';
 
 /** One file of a stored tree, as `stored_files` records it. */
 export interface StoredFile {
@@ -44,6 +45,8 @@ export class ArtifactContext {
   constructor(
     readonly driver: Driver,
     private readonly locate: () => Promise<ArtifactLocations>,
+    /** The database's URL: recorded in the blob store, so that gc of another database sharing it sees our references. */
+    readonly dbUrl: string,
     maxBytes?: number,
     /** Why this session cannot hold artifacts, when it cannot (a remote session). */
     private readonly unavailable?: string,
@@ -59,6 +62,7 @@ export class ArtifactContext {
       const where = await this.locate();
       this.store = openBlobStore(where.blobs);
       this.cache = where.cache;
+      await recordUse(this.store, this.dbUrl);
     })().catch((e) => {
       this.ready = null;
       throw e;

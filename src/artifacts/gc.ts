@@ -1,5 +1,6 @@
 import type { ArtifactContext } from './context.ts';
 import { deleteArtifactRows, orphanArtifacts } from './orphans.ts';
+import { otherReferences } from './users.ts';
 
 export interface BlobGcOptions {
   /** Report what would be removed without removing anything. */
@@ -19,8 +20,10 @@ export interface BlobGcReport {
   scanned: number;
   /** Artifacts of runs that no longer exist (removed with their rows, or that would be). */
   orphanArtifacts: number;
-  /** Blobs that an artifact, dataset or model version references. */
+  /** Blobs that an artifact, dataset or model version references (of this database or another sharing the store). */
   referenced: number;
+  /** Of those, blobs kept only because another database sharing the store references them. */
+  sharedWith: number;
   /** Unreferenced blobs kept because they are younger than the grace period. */
   young: number;
   /** Blobs removed (or that would be, in a dry run). */
@@ -28,7 +31,30 @@ export interface BlobGcReport {
   freedBytes: number;
 }
 
-/** Removes the blobs nothing references: no artifact of an existing run, no dataset version, no model version. */
+/** Why a blob stays: what references it. */
+export type KeepReason = { kind: 'this-database' } | { kind: 'other-database'; url: string };
+
+/**
+ * Every blob something references, with the first reason found. Each source
+ * adds to it; later kinds of reference (tags of sweeps, lineage) are one more
+ * source here.
+ */
+async function references(ctx: ArtifactContext, dropped: ReadonlySet<string>): Promise<Map<string, KeepReason>> {
+  const keep = new Map<string, KeepReason>();
+  // artifacts of existing runs (running ones included: their rows exist from the start), datasets, model versions
+  const rows = await ctx.driver.all<{ owner: string; digest: string }>('SELECT owner, digest FROM stored_files');
+  for (const r of rows) if (!dropped.has(r.owner)) keep.set(r.digest, { kind: 'this-database' });
+  // other databases that share the blob store
+  for (const [digest, url] of await otherReferences(ctx.blobs, ctx.dbUrl))
+    if (!keep.has(digest)) keep.set(digest, { kind: 'other-database', url });
+  return keep;
+}
+
+/**
+ * Removes the blobs nothing references: no artifact of an existing run, no
+ * dataset version, no model version, in this database or any other that
+ * records itself as a user of the same blob store.
+ */
 export async function collectBlobs(ctx: ArtifactContext, options: BlobGcOptions = {}): Promise<BlobGcReport> {
   await ctx.init();
   const dryRun = options.dryRun ?? false;
@@ -36,10 +62,9 @@ export async function collectBlobs(ctx: ArtifactContext, options: BlobGcOptions 
   const cutoff = Date.now() - graceMs;
   // artifacts of deleted runs and experiments reference nothing any more
   const orphans = await orphanArtifacts(ctx, new Date(cutoff));
+  // read every reference before deleting anything: a database that cannot be read stops gc here
+  const keep = await references(ctx, new Set(orphans));
   if (!dryRun) await deleteArtifactRows(ctx, orphans);
-  const rows = await ctx.driver.all<{ owner: string; digest: string }>('SELECT owner, digest FROM stored_files');
-  const dropped = new Set(orphans);
-  const referenced = new Set(rows.filter((r) => !dropped.has(r.owner)).map((r) => r.digest));
   const blobs = await ctx.blobs.list();
   const report: BlobGcReport = {
     dryRun,
@@ -47,13 +72,16 @@ export async function collectBlobs(ctx: ArtifactContext, options: BlobGcOptions 
     scanned: blobs.length,
     orphanArtifacts: orphans.length,
     referenced: 0,
+    sharedWith: 0,
     young: 0,
     removed: [],
     freedBytes: 0,
   };
   for (const blob of blobs) {
-    if (referenced.has(blob.digest)) {
+    const reason = keep.get(blob.digest);
+    if (reason) {
       report.referenced++;
+      if (reason.kind === 'other-database') report.sharedWith++;
       continue;
     }
     if (graceMs > 0 && blob.modifiedAt && blob.modifiedAt.getTime() > cutoff) {

@@ -22,7 +22,13 @@ export class ArtifactHub {
     const remote = /^https?:\/\//i.test(dbUrl)
       ? `artifacts, datasets and the model registry need a direct database connection (SQLite or PostgreSQL); the remote session ${dbUrl} does not carry them`
       : undefined;
-    this.ctx = new ArtifactContext(driver, () => resolveLocations(driver, dbUrl, options), options.maxBytes, remote);
+    this.ctx = new ArtifactContext(
+      driver,
+      () => resolveLocations(driver, dbUrl, options),
+      dbUrl,
+      options.maxBytes,
+      remote,
+    );
     this.artifacts = new ArtifactStore(this.ctx);
     this.datasets = new DatasetRegistry(this.ctx);
     this.models = new ModelRegistry(this.ctx);

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { copyFile, mkdir, readdir, rename, stat, unlink } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readFile, rename, stat, unlink, utimes, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { LockstepError } from '../errors.ts';
-import { type BlobInfo, type BlobStore, blobKey } from './blobstore.ts';
+import { type BlobInfo, type BlobStore, blobKey, userFile } from './blobstore.ts';
 import { isDigest } from './digest.ts';
 
 /**
@@ -29,7 +29,12 @@ export class LocalBlobStore implements BlobStore {
   }
 
   async putFile(digest: string, path: string): Promise<void> {
-    if (await this.has(digest)) return;
+    if (await this.has(digest)) {
+      // a blob used again is young again: gc's grace period then covers the row about to reference it
+      const now = new Date();
+      await utimes(this.localPath(digest), now, now).catch(() => undefined);
+      return;
+    }
     const dest = this.localPath(digest);
     await mkdir(dirname(dest), { recursive: true });
     const tmp = `${dest}.${randomUUID()}.tmp`;
@@ -65,6 +70,35 @@ export class LocalBlobStore implements BlobStore {
       }
     }
     return out;
+  }
+
+  async users(): Promise<Map<string, string>> {
+    const dir = join(this.root, 'databases');
+    const out = new Map<string, string>();
+    for (const name of await readdir(dir).catch(() => [] as string[])) {
+      const m = /^([0-9a-f]{16,64})\.json$/.exec(name);
+      if (m) out.set(m[1] as string, await readFile(join(dir, name), 'utf8').catch(() => ''));
+    }
+    return out;
+  }
+
+  async addUser(id: string, record: string): Promise<void> {
+    const file = join(this.root, 'databases', userFile(id));
+    if (
+      await stat(file).then(
+        () => true,
+        () => false,
+      )
+    )
+      return;
+    await mkdir(dirname(file), { recursive: true });
+    const tmp = `${file}.${randomUUID()}.tmp`;
+    await writeFile(tmp, record);
+    await rename(tmp, file);
+  }
+
+  async removeUser(id: string): Promise<void> {
+    await unlink(join(this.root, 'databases', userFile(id))).catch(() => undefined);
   }
 
   async delete(digest: string): Promise<void> {

@@ -1,9 +1,10 @@
 import { execFile } from 'node:child_process';
-import { mkdir } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { LockstepError } from '../errors.ts';
-import { type BlobInfo, type BlobStore, blobKey } from './blobstore.ts';
+import { type BlobInfo, type BlobStore, blobKey, userFile } from './blobstore.ts';
 import { isDigest } from './digest.ts';
 
 const run = promisify(execFile);
@@ -70,6 +71,30 @@ export class RcloneBlobStore implements BlobStore {
     return (JSON.parse(out) as { Name: string; Size: number; ModTime: string }[])
       .filter((f) => isDigest(f.Name))
       .map((f) => ({ digest: f.Name, size: f.Size, modifiedAt: new Date(f.ModTime) }));
+  }
+
+  async users(): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    const list = await this.rclone(['lsjson', '--files-only', `${this.base}databases`]).catch(() => '[]');
+    for (const f of JSON.parse(list) as { Name: string }[]) {
+      const m = /^([0-9a-f]{16,64})\.json$/.exec(f.Name);
+      if (m) out.set(m[1] as string, await this.rclone(['cat', `${this.base}databases/${f.Name}`]).catch(() => ''));
+    }
+    return out;
+  }
+
+  async addUser(id: string, record: string): Promise<void> {
+    const dir = await mkdtemp(join(tmpdir(), 'lockstep-user-'));
+    try {
+      await writeFile(join(dir, 'r.json'), record);
+      await this.rclone(['copyto', '--ignore-existing', join(dir, 'r.json'), `${this.base}databases/${userFile(id)}`]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  async removeUser(id: string): Promise<void> {
+    await this.rclone(['deletefile', `${this.base}databases/${userFile(id)}`]).catch(() => undefined);
   }
 
   async delete(digest: string): Promise<void> {

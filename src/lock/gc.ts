@@ -1,5 +1,7 @@
 import { existsSync, rmSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type { Session } from '../session.ts';
+import { isInside } from '../untrusted.ts';
 import { readLock } from './format.ts';
 import { git, gitMaybe, repoRoot } from './git.ts';
 import { withStore } from './lock.ts';
@@ -47,7 +49,10 @@ async function collect(
   }
   const runDirs: string[] = [];
   if (options.runDirs) {
-    for (const rec of await listLocks(session.store.driver)) {
+    const locks = await listLocks(session.store.driver);
+    // directories that must survive: a tagged lock's, wherever it sits (inside an untagged parent too)
+    const keptDirs = locks.filter((r) => tagged.has(r.id)).map((r) => resolve(r.runDir));
+    for (const rec of locks) {
       if (tagged.has(rec.id) || !existsSync(rec.lockPath)) continue;
       // only a directory whose run.lock is still this record's (nothing newer was written there)
       const onDisk = (() => {
@@ -58,15 +63,20 @@ async function collect(
         }
       })();
       if (onDisk !== rec.id) continue;
-      if (rec.runDir.startsWith(`${repo}/`)) runDirs.push(rec.runDir);
+      // paths come from the database: strictly inside the repository once resolved, never the repository itself
+      const dir = resolve(rec.runDir);
+      if (dir === repo || !isInside(repo, dir)) continue;
+      if (keptDirs.some((k) => isInside(dir, k))) continue;
+      runDirs.push(dir);
     }
   }
-  const removedDirs = new Set(runDirs);
   const refs: string[] = [];
   let kept = 0;
   const list = await git(repo, ['for-each-ref', '--format=%(refname) %(objectname)', RUN_REFS]);
   const active = new Set(
-    (await listLocks(session.store.driver)).filter((r) => !removedDirs.has(r.runDir)).map((r) => r.id),
+    (await listLocks(session.store.driver))
+      .filter((r) => !runDirs.some((d) => isInside(d, resolve(r.runDir))))
+      .map((r) => r.id),
   );
   for (const line of list.split('\n').filter(Boolean)) {
     const [ref, sha] = line.split(' ') as [string, string];

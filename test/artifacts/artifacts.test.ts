@@ -17,7 +17,8 @@ async function open(
 
 function countBlobs(root: string): number {
   let n = 0;
-  for (const fan of readdirSync(root)) n += readdirSync(join(root, fan)).length;
+  // fan-out folders only: `databases/` records who uses the store
+  for (const fan of readdirSync(root).filter((f) => /^[0-9a-f]{2}$/.test(f))) n += readdirSync(join(root, fan)).length;
   return n;
 }
 

@@ -48,7 +48,8 @@ export function registerGc(program: Command): void {
         const verb = report.dryRun ? 'would remove' : 'removed';
         for (const b of report.removed) process.stdout.write(`${verb} ${b.digest}  ${human(b.size)}\n`);
         process.stdout.write(
-          `blobs (${report.location}): ${report.scanned} scanned, ${report.referenced} referenced, ` +
+          `blobs (${report.location}): ${report.scanned} scanned, ${report.referenced} referenced` +
+            `${report.sharedWith ? ` (${report.sharedWith} by another database sharing the store)` : ''}, ` +
             `${report.orphanArtifacts} artifact(s) of deleted runs ${report.dryRun ? 'to drop' : 'dropped'}, ` +
             `${report.young} too recent to remove; ${verb} ${report.removed.length}, ` +
             `${report.dryRun ? 'would free' : 'freed'} ${human(report.freedBytes)}\n`,
