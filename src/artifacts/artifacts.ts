@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { readFile, rm } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
 import type { ArtifactInfo } from '../core/services.ts';
 import { LockstepError } from '../errors.ts';
 import { checkRelativeName } from '../untrusted.ts';
-import type { ArtifactContext, StoredFile } from './context.ts';
+import type { ArtifactContext, StoredFile, StoredTree } from './context.ts';
 import { under } from './paths.ts';
 
 interface ArtifactRow {
@@ -34,7 +35,55 @@ export class ArtifactStore {
   async log(experimentId: string, runId: string, name: string, source: string | Uint8Array): Promise<ArtifactInfo> {
     const clean = checkRelativeName(name, 'artifact name');
     await this.ctx.init();
-    const tree = await this.ctx.storeTree(source, `artifact "${clean}"`);
+    return this.record(experimentId, runId, clean, await this.ctx.storeTree(source, `artifact "${clean}"`));
+  }
+
+  /**
+   * Stores a stream (an upload) as the file artifact `name` of a run without
+   * holding it in memory; over the size limit nothing is stored.
+   */
+  async logStream(experimentId: string, runId: string, name: string, source: Readable): Promise<ArtifactInfo> {
+    const clean = checkRelativeName(name, 'artifact name');
+    await this.ctx.init();
+    const file = await this.ctx.storeStream(source, `artifact "${clean}"`);
+    return this.record(experimentId, runId, clean, {
+      kind: 'file',
+      digest: file.digest,
+      size: file.size,
+      files: [file],
+    });
+  }
+
+  /** Every file of a run's artifacts, directories opened up: `model/MLmodel` for a file inside the artifact `model`. */
+  async allFiles(runId: string): Promise<StoredFile[]> {
+    await this.ctx.init();
+    const rows = await this.ctx.driver.all<{ name: string; path: string; digest: string; size: unknown }>(
+      'SELECT a.name, f.path, f.digest, f.size FROM artifacts a JOIN stored_files f ON f.owner = a.id WHERE a.run_id = ?',
+      [runId],
+    );
+    return rows
+      .map((r) => ({ path: r.path ? `${r.name}/${r.path}` : r.name, digest: r.digest, size: Number(r.size) }))
+      .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  }
+
+  /** Deletes the run's artifacts named `path` or under it (every artifact when `path` is ""); gc frees the blobs. */
+  async remove(runId: string, path: string): Promise<number> {
+    const clean = path === '' ? '' : checkRelativeName(path, 'artifact name');
+    await this.ctx.init();
+    return this.ctx.driver.transaction(async (tx) => {
+      const rows = await tx.all<{ id: string; name: string }>('SELECT id, name FROM artifacts WHERE run_id = ?', [
+        runId,
+      ]);
+      const gone = rows.filter((r) => clean === '' || r.name === clean || r.name.startsWith(`${clean}/`));
+      for (const r of gone) {
+        await tx.run('DELETE FROM stored_files WHERE owner = ?', [r.id]);
+        await tx.run('DELETE FROM artifacts WHERE id = ?', [r.id]);
+      }
+      return gone.length;
+    });
+  }
+
+  private async record(experimentId: string, runId: string, clean: string, tree: StoredTree): Promise<ArtifactInfo> {
     const id = randomUUID();
     const createdAt = new Date();
     const d = this.ctx.driver.dialect;

@@ -1,6 +1,8 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { Readable } from 'node:stream';
 import { LockstepError } from '../errors.ts';
 import type { Driver } from '../store/driver.ts';
 import { checkDigest, insideRoot } from '../untrusted.ts';
@@ -108,18 +110,90 @@ export class ArtifactContext {
       files.push({ path: f.path, digest, size: f.size });
     }
     if (tree.kind === 'file') return { kind: 'file', digest: files[0]!.digest, size, files };
-    const manifest = files.map((f) => `${f.digest}  ${f.path}\n`).join('');
-    return { kind: 'dir', digest: digestBytes(Buffer.from(manifest)), size, files };
+    return { kind: 'dir', digest: this.treeDigest(files), size, files };
+  }
+
+  /**
+   * Puts a stream's bytes in the blob store without holding them in memory:
+   * they go to a temporary file, hashed on the way. Past the size limit the
+   * rest of the stream is read and dropped (an HTTP client still gets its
+   * answer) and nothing is stored.
+   */
+  async storeStream(source: Readable, what: string): Promise<StoredFile> {
+    await mkdir(join(this.cacheDir, 'tmp'), { recursive: true });
+    const tmp = join(this.cacheDir, 'tmp', randomUUID());
+    const hash = createHash('sha256');
+    let size = 0;
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const out = createWriteStream(tmp);
+        let failed: unknown = null;
+        let ended = false;
+        const fail = (e: unknown) => {
+          failed ??= e;
+          out.destroy();
+          source.resume();
+        };
+        out.on('error', fail);
+        source.on('data', (chunk: Buffer) => {
+          if (failed) return;
+          size += chunk.length;
+          if (size > this.maxBytes) return fail(this.tooLarge(size, what, 'at least '));
+          hash.update(chunk);
+          if (!out.write(chunk)) {
+            source.pause();
+            out.once('drain', () => source.resume());
+          }
+        });
+        source.on('end', () => {
+          ended = true;
+          if (failed) reject(failed);
+          else out.end(() => (failed ? reject(failed) : resolve()));
+        });
+        // a client that goes away mid-upload leaves no blob behind
+        const aborted = (e?: unknown) => {
+          if (ended) return;
+          ended = true;
+          fail(e ?? new LockstepError('E_INPUT', `${what}: the upload stopped after ${size} bytes`));
+          reject(failed);
+        };
+        source.on('error', aborted);
+        source.on('close', () => aborted());
+      });
+      const digest = hash.digest('hex');
+      await this.blobs.putFile(digest, tmp);
+      return { path: '', digest, size };
+    } finally {
+      await rm(tmp, { force: true });
+    }
+  }
+
+  /** A blob's bytes as a stream (a local store reads the blob in place; a remote one through a temporary copy). */
+  async openBlob(digest: string): Promise<Readable> {
+    const local = this.blobs.localPath?.(digest);
+    if (local) {
+      await stat(local).catch((e) => {
+        throw new LockstepError('E_NOT_FOUND', `blob ${digest} is missing from ${this.blobs.location}`, { cause: e });
+      });
+      return createReadStream(local);
+    }
+    const tmp = join(this.cacheDir, 'tmp', randomUUID());
+    await this.blobs.getFile(digest, tmp);
+    const stream = createReadStream(tmp);
+    stream.once('close', () => void rm(tmp, { force: true }));
+    return stream;
+  }
+
+  private tooLarge(size: number, what: string, prefix = ''): LockstepError {
+    return new LockstepError(
+      'E_INPUT',
+      `${what} is ${prefix}${size} bytes, over the limit of ${this.maxBytes} (set LOCKSTEP_MAX_ARTIFACT_BYTES to raise it)`,
+      { details: { size, limit: this.maxBytes } },
+    );
   }
 
   private checkSize(size: number, what: string): void {
-    if (size > this.maxBytes) {
-      throw new LockstepError(
-        'E_INPUT',
-        `${what} is ${size} bytes, over the limit of ${this.maxBytes} (set LOCKSTEP_MAX_ARTIFACT_BYTES to raise it)`,
-        { details: { size, limit: this.maxBytes } },
-      );
-    }
+    if (size > this.maxBytes) throw this.tooLarge(size, what);
   }
 
   /** Writes a stored tree's files under `dest` (a directory for a tree, a file path for a single file). */
@@ -169,6 +243,12 @@ export class ArtifactContext {
       columns: ['owner', 'path', 'digest', 'size'],
       rows: files.map((f) => [owner, f.path, f.digest, f.size]),
     });
+  }
+
+  /** The digest of a directory: SHA-256 of its sorted manifest, so equal trees get equal digests wherever they live. */
+  treeDigest(files: readonly StoredFile[]): string {
+    const sorted = [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    return digestBytes(Buffer.from(sorted.map((f) => `${f.digest}  ${f.path}\n`).join('')));
   }
 
   async readFiles(owner: string): Promise<StoredFile[]> {

@@ -76,6 +76,10 @@ export async function createArtifactTables(driver: Driver): Promise<void> {
       metrics ${json} NOT NULL,
       description TEXT,
       created_at ${date} NOT NULL,
+      format TEXT NOT NULL DEFAULT 'lockstep',
+      source TEXT,
+      stage TEXT NOT NULL DEFAULT 'None',
+      updated_at ${date},
       UNIQUE (model, version)
     )`);
     await tx.exec(`CREATE TABLE IF NOT EXISTS model_aliases (
@@ -93,4 +97,24 @@ export async function createArtifactTables(driver: Driver): Promise<void> {
       PRIMARY KEY (model, version, key)
     )`);
   });
+  // columns added since the first release, for databases made before them
+  await addColumn(driver, 'model_versions', 'format', "TEXT NOT NULL DEFAULT 'lockstep'");
+  await addColumn(driver, 'model_versions', 'source', 'TEXT');
+  await addColumn(driver, 'model_versions', 'stage', "TEXT NOT NULL DEFAULT 'None'");
+  await addColumn(driver, 'model_versions', 'updated_at', date);
+}
+
+/** Adds a column unless the table has it (written once for both databases: probe, then ALTER). */
+async function addColumn(driver: Driver, table: string, column: string, type: string): Promise<void> {
+  const has = () =>
+    driver.all(`SELECT ${column} FROM ${table} WHERE 1 = 0`).then(
+      () => true,
+      () => false,
+    );
+  if (await has()) return;
+  try {
+    await driver.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${type}`);
+  } catch (e) {
+    if (!(await has())) throw e; // another process added it first
+  }
 }

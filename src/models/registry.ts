@@ -1,18 +1,28 @@
 import { randomUUID } from 'node:crypto';
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ArtifactContext } from '../artifacts/context.ts';
+import type { ArtifactContext, StoredFile } from '../artifacts/context.ts';
 import { LockstepError } from '../errors.ts';
 import type { Driver, Row } from '../store/driver.ts';
+import { type Detected, detectFormat, type ModelFormat, SERVABLE, unservable } from './detect.ts';
 import { checkModelFile, type ModelFile, parseModelFile } from './format.ts';
 import { LoadedModel } from './loaded.ts';
-import { checkAlias, checkName, setAlias, setTag } from './registry-rows.ts';
+import { createModel, deleteModel, deleteTag, describeModel, renameModel, updateVersion } from './registry-models.ts';
+import { checkAlias, checkName, decodeVersion, readAliases, readTags, setAlias, setTag } from './registry-rows.ts';
 import { type ModelRef, parseModelUri } from './uri.ts';
 
 /** One numbered version of a registered model. */
 export interface ModelVersion {
+  /** The version's own id (its files are the `stored_files` rows it owns). */
+  id: string;
   model: string;
   version: number;
+  /** What its files are: `lockstep` (served by `lockstep serve`), `mlflow`, `files` or `external`. */
+  format: ModelFormat;
+  /** Where the files came from (a run's artifacts, an MLflow URI), when the version was made from a location. */
+  source: string | null;
+  /** MLflow's (deprecated) stage: None, Staging, Production or Archived. */
+  stage: string;
   runId: string | null;
   experimentId: string | null;
   digest: string;
@@ -25,6 +35,7 @@ export interface ModelVersion {
   aliases: string[];
   description: string | null;
   createdAt: Date;
+  updatedAt: Date;
 }
 
 export interface RegisteredModel {
@@ -39,13 +50,20 @@ export interface RegisteredModel {
 }
 
 export interface RegisterVersionOptions {
-  runId?: string;
-  experimentId?: string;
+  runId?: string | null;
+  experimentId?: string | null;
   metrics?: Record<string, number>;
   tags?: Record<string, string>;
-  description?: string;
+  description?: string | null;
   /** Aliases to point at the new version (moved from wherever they were). */
   aliases?: string[];
+}
+
+/** A version made from files already in the blob store (an MLflow client registering a run's artifacts). */
+export interface VersionFromFiles extends RegisterVersionOptions {
+  /** The files, with paths relative to the model's directory. None: the version points at `source` outside lockstep. */
+  files: StoredFile[];
+  source?: string | null;
 }
 
 /**
@@ -71,6 +89,35 @@ export class ModelRegistry {
   async register(name: string, file: ModelFile, options: RegisterVersionOptions = {}): Promise<ModelVersion> {
     checkName(name);
     const checked = checkModelFile(file, `model ${name}`);
+    await this.ctx.init();
+    const tree = await this.ctx.storeTree(Buffer.from(JSON.stringify(checked)), `model ${name}`);
+    const detected: Detected = {
+      format: 'lockstep',
+      algorithm: checked.algorithm,
+      inputSchema: { features: checked.features.map((f) => ({ name: f, type: 'number' })) },
+      labels: checked.labels,
+    };
+    return this.insertVersion(name, [{ path: 'model.json', digest: tree.digest, size: tree.size }], detected, options);
+  }
+
+  /**
+   * Registers a version made of files already in the blob store (a run's
+   * artifacts, say); their format is read from them: an MLflow model
+   * directory, a lockstep model file, or files lockstep does not know.
+   */
+  async registerFiles(name: string, options: VersionFromFiles): Promise<ModelVersion> {
+    checkName(name);
+    await this.ctx.init();
+    const detected = await detectFormat(options.files, (f) => this.readBlob(f.digest));
+    return this.insertVersion(name, options.files, detected, options);
+  }
+
+  private async insertVersion(
+    name: string,
+    files: StoredFile[],
+    detected: Detected,
+    options: RegisterVersionOptions & { source?: string | null },
+  ): Promise<ModelVersion> {
     for (const a of options.aliases ?? []) checkAlias(a);
     const metrics = options.metrics ?? {};
     for (const [k, v] of Object.entries(metrics)) {
@@ -78,46 +125,50 @@ export class ModelRegistry {
         throw new LockstepError('E_INPUT', `metric "${k}" must be a finite number`);
     }
     await this.ctx.init();
-    const tree = await this.ctx.storeTree(Buffer.from(JSON.stringify(checked)), `model ${name}`);
+    const digest = files.length === 1 ? (files[0] as StoredFile).digest : this.ctx.treeDigest(files);
+    const size = files.reduce((n, f) => n + f.size, 0);
     const d = this.db.dialect;
-    const now = new Date();
+    const now = d.toParam('date', new Date());
     const id = randomUUID();
     const version = await this.db.transaction(async (tx) => {
       const [known] = await tx.all('SELECT name FROM registered_models WHERE name = ?', [name]);
-      if (known)
-        await tx.run('UPDATE registered_models SET updated_at = ? WHERE name = ?', [d.toParam('date', now), name]);
-      else {
+      if (known) await tx.run('UPDATE registered_models SET updated_at = ? WHERE name = ?', [now, name]);
+      else
         await tx.run('INSERT INTO registered_models (name, description, created_at, updated_at) VALUES (?, ?, ?, ?)', [
           name,
           null,
-          d.toParam('date', now),
-          d.toParam('date', now),
+          now,
+          now,
         ]);
-      }
       const [row] = await tx.all<{ v: unknown }>('SELECT MAX(version) AS v FROM model_versions WHERE model = ?', [
         name,
       ]);
       const v = Number(row?.v ?? 0) + 1;
       await tx.run(
-        `INSERT INTO model_versions (id, model, version, experiment_id, run_id, digest, size, algorithm, input_schema, labels, metrics, description, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO model_versions (id, model, version, experiment_id, run_id, digest, size, algorithm, input_schema,
+           labels, metrics, description, created_at, format, source, stage, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         [
           id,
           name,
           v,
           options.experimentId ?? null,
           options.runId ?? null,
-          tree.digest,
-          tree.size,
-          checked.algorithm,
-          d.toParam('json', { features: checked.features.map((f) => ({ name: f, type: 'number' })) }),
-          d.toParam('json', checked.labels),
+          digest,
+          size,
+          detected.algorithm,
+          d.toParam('json', detected.inputSchema),
+          d.toParam('json', detected.labels),
           d.toParam('json', metrics),
           options.description ?? null,
-          d.toParam('date', now),
+          now,
+          detected.format,
+          options.source ?? null,
+          'None',
+          now,
         ],
       );
-      await this.ctx.writeFiles(tx, id, [{ path: 'model.json', digest: tree.digest, size: tree.size }]);
+      await this.ctx.writeFiles(tx, id, files);
       for (const [k, val] of Object.entries(options.tags ?? {})) await setTag(tx, name, v, k, val);
       for (const a of options.aliases ?? []) await setAlias(tx, name, a, v);
       return v;
@@ -148,6 +199,76 @@ export class ModelRegistry {
       });
     }
     return out;
+  }
+
+  /** One registered model. */
+  async get(name: string): Promise<RegisteredModel> {
+    await this.requireModel(name);
+    const d = this.db.dialect;
+    const [r] = await this.db.all(
+      `SELECT m.name, m.description, m.created_at, m.updated_at, MAX(v.version) AS latest, COUNT(v.id) AS n
+       FROM registered_models m LEFT JOIN model_versions v ON v.model = m.name
+       WHERE m.name = ? GROUP BY m.name, m.description, m.created_at, m.updated_at`,
+      [name],
+    );
+    const row = r as Row;
+    return {
+      name,
+      description: (row.description as string | null) ?? null,
+      latestVersion: row.latest === null ? null : Number(row.latest),
+      versions: Number(row.n),
+      aliases: await this.aliases(name),
+      tags: await this.tags(name, 0),
+      createdAt: d.fromColumn('date', row.created_at) as Date,
+      updatedAt: d.fromColumn('date', row.updated_at) as Date,
+    };
+  }
+
+  /** Creates a model with no versions (`register` also creates one on its first version). */
+  async createModel(
+    name: string,
+    options: { description?: string | null; tags?: Record<string, string> } = {},
+  ): Promise<RegisteredModel> {
+    await this.ctx.init();
+    await createModel(this.db, name, options);
+    return this.get(name);
+  }
+
+  async describeModel(name: string, description: string | null): Promise<RegisteredModel> {
+    await this.requireModel(name);
+    await describeModel(this.db, name, description);
+    return this.get(name);
+  }
+
+  /** Renames a model; its versions, aliases and tags follow (URIs with the old name stop resolving). */
+  async renameModel(name: string, newName: string): Promise<RegisteredModel> {
+    await this.requireModel(name);
+    await renameModel(this.db, name, newName);
+    return this.get(newName);
+  }
+
+  /** Deletes a model with every version, alias and tag; gc frees its files. */
+  async deleteModel(name: string): Promise<void> {
+    await this.requireModel(name);
+    await deleteModel(this.db, name);
+  }
+
+  /** Changes a version's description and/or (MLflow's) stage. */
+  async updateVersion(
+    name: string,
+    version: number,
+    change: { description?: string | null; stage?: string; archiveOthers?: boolean },
+  ): Promise<ModelVersion> {
+    await this.version(name, version);
+    await updateVersion(this.db, name, version, change);
+    return this.version(name, version);
+  }
+
+  /** Deletes a tag of a version, or of the model itself when `version` is null; false when it had none. */
+  async deleteTag(name: string, version: number | null, key: string): Promise<boolean> {
+    if (version === null) await this.requireModel(name);
+    else await this.version(name, version);
+    return deleteTag(this.db, name, version ?? 0, key);
   }
 
   /** The versions of a model, newest first. */
@@ -215,7 +336,8 @@ export class ModelRegistry {
   async deleteAlias(name: string, alias: string): Promise<void> {
     await this.requireModel(name);
     const n = await this.db.run('DELETE FROM model_aliases WHERE model = ? AND alias = ?', [name, alias]);
-    if (n === 0) throw new LockstepError('E_NOT_FOUND', `model ${name} has no alias "${alias}"`);
+    if (n === 0)
+      throw new LockstepError('E_NOT_FOUND', `model ${name} has no alias "${alias}"`, { details: { name, alias } });
   }
 
   /**
@@ -243,27 +365,49 @@ export class ModelRegistry {
     await setTag(this.db, name, version ?? 0, key, value);
   }
 
-  /** The model file of a version, read from the blob store and checked. */
+  /** The model file of a version, read from the blob store and checked; versions of other formats are refused. */
   async file(ref: string | ModelRef | ModelVersion): Promise<{ version: ModelVersion; file: ModelFile }> {
     await this.ctx.init();
     const version = typeof ref === 'object' && 'digest' in ref ? ref : await this.resolve(ref);
     const where = `models:/${version.model}/${version.version}`;
-    const local = this.ctx.blobs.localPath?.(version.digest);
-    let text: string;
-    if (local) {
-      text = await readFile(local, 'utf8').catch((e) => {
-        throw new LockstepError(
-          'E_NOT_FOUND',
-          `${where}: its model file (blob ${version.digest}) is missing from ${this.ctx.blobs.location}`,
-          { cause: e },
-        );
-      });
-    } else {
-      const tmp = join(this.ctx.cacheDir, 'tmp', randomUUID());
-      await this.ctx.blobs.getFile(version.digest, tmp);
-      text = await readFile(tmp, 'utf8').finally(() => rm(tmp, { force: true }));
-    }
-    return { version, file: parseModelFile(text, where) };
+    if (!SERVABLE.has(version.format)) throw unservable(version);
+    const [stored] = await this.files(version);
+    const text = await this.readBlob(stored?.digest ?? version.digest).catch((e) => {
+      throw new LockstepError(
+        'E_NOT_FOUND',
+        `${where}: its model file (blob ${version.digest}) is missing from ${this.ctx.blobs.location}`,
+        { cause: e },
+      );
+    });
+    return { version, file: parseModelFile(text.toString('utf8'), where) };
+  }
+
+  /** The files of a version, paths relative to the model's directory (none for an `external` version). */
+  async files(ref: string | ModelRef | ModelVersion): Promise<StoredFile[]> {
+    await this.ctx.init();
+    const version = typeof ref === 'object' && 'digest' in ref ? ref : await this.resolve(ref);
+    return this.ctx.readFiles(version.id);
+  }
+
+  /** Writes a version's files into the directory `dest` (whatever their format) and returns it. */
+  async download(ref: string | ModelRef | ModelVersion, dest: string): Promise<string> {
+    const version = typeof ref === 'object' && 'digest' in ref ? ref : await this.resolve(ref);
+    const files = await this.files(version);
+    if (files.length === 0)
+      throw new LockstepError(
+        'E_NOT_FOUND',
+        `models:/${version.model}/${version.version} has no files in lockstep: it points at ${version.source ?? 'nothing'}`,
+      );
+    await this.ctx.materialise({ kind: 'dir', files }, dest);
+    return dest;
+  }
+
+  private async readBlob(digest: string): Promise<Buffer> {
+    const local = this.ctx.blobs.localPath?.(digest);
+    if (local) return readFile(local);
+    const tmp = join(this.ctx.cacheDir, 'tmp', randomUUID());
+    await this.ctx.blobs.getFile(digest, tmp);
+    return readFile(tmp).finally(() => rm(tmp, { force: true }));
   }
 
   /** Loads a version for prediction. */
@@ -288,42 +432,15 @@ export class ModelRegistry {
     }
   }
 
-  private async aliases(name: string): Promise<Record<string, number>> {
-    const rows = await this.db.all<{ alias: string; version: unknown }>(
-      'SELECT alias, version FROM model_aliases WHERE model = ? ORDER BY alias',
-      [name],
-    );
-    return Object.fromEntries(rows.map((r) => [r.alias, Number(r.version)]));
+  private aliases(name: string): Promise<Record<string, number>> {
+    return readAliases(this.db, name);
   }
 
-  private async tags(name: string, version: number): Promise<Record<string, string>> {
-    const rows = await this.db.all<{ key: string; value: string }>(
-      'SELECT key, value FROM model_tags WHERE model = ? AND version = ? ORDER BY key',
-      [name, version],
-    );
-    return Object.fromEntries(rows.map((r) => [r.key, r.value]));
+  private tags(name: string, version: number): Promise<Record<string, string>> {
+    return readTags(this.db, name, version);
   }
 
-  private async decode(r: Row, aliases: Record<string, number>): Promise<ModelVersion> {
-    const d = this.db.dialect;
-    const version = Number(r.version);
-    return {
-      model: r.model as string,
-      version,
-      runId: (r.run_id as string | null) ?? null,
-      experimentId: (r.experiment_id as string | null) ?? null,
-      digest: r.digest as string,
-      size: Number(r.size),
-      algorithm: r.algorithm as string,
-      inputSchema: d.fromColumn('json', r.input_schema) as ModelVersion['inputSchema'],
-      labels: d.fromColumn('json', r.labels) as string[],
-      metrics: d.fromColumn('json', r.metrics) as Record<string, number>,
-      tags: await this.tags(r.model as string, version),
-      aliases: Object.entries(aliases)
-        .filter(([, v]) => v === version)
-        .map(([a]) => a),
-      description: (r.description as string | null) ?? null,
-      createdAt: d.fromColumn('date', r.created_at) as Date,
-    };
+  private decode(r: Row, aliases: Record<string, number>): Promise<ModelVersion> {
+    return decodeVersion(this.db, r, aliases);
   }
 }

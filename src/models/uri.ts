@@ -7,8 +7,10 @@ export interface ModelRef {
   alias?: string;
 }
 
-export const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
-export const ALIAS_NAME = /^[A-Za-z][A-Za-z0-9_-]{0,63}$/;
+/** Any name without `/`, `@` or control characters, not starting or ending with a space (MLflow names fit). */
+export const MODEL_NAME = /^(?!\s)[^/@\p{Cc}]{1,256}(?<!\s)$/u;
+/** Letters, digits, `_` and `-` (MLflow's rule); all digits, `latest` and `v1`-like names are refused apart. */
+export const ALIAS_NAME = /^[\p{L}\p{N}_-]{1,255}$/u;
 
 export function parseModelUri(uri: string): ModelRef {
   const m = /^models:\/([^/@]+)(?:\/(\d+|latest)|@([^/@]+))?$/.exec(typeof uri === 'string' ? uri : '');

@@ -32,8 +32,8 @@ const STATUS: Record<string, string> = {
  * await driver.all(`SELECT run_id FROM ${exp.tableName} t WHERE ${sql}`, params);
  * ```
  */
-export function compileFilter(filter: string | undefined | null, scope: Scope): Compiled {
-  const expr = filter ? parseFilter(filter) : null;
+export function compileFilter(filter: string | Expr | undefined | null, scope: Scope): Compiled {
+  const expr = typeof filter === 'string' ? (filter ? parseFilter(filter) : null) : (filter ?? null);
   if (!expr) return { sql: '1 = 1', params: [] };
   const params: unknown[] = [];
   const sql = emit(expr, scope, params);

@@ -19,6 +19,11 @@ export interface Scope {
   dialect: Dialect;
   /** How the run row is named in the query (default `t`; the quoted table name when it has no alias). */
   alias?: string;
+  /**
+   * Names a caller resolves its own way before the grammar's rules apply (the
+   * MLflow API's status, with KILLED told apart from FAILED). Written against `t`.
+   */
+  override?: (ident: Ident) => Resolved | undefined;
 }
 
 const ROLE_OF: Record<string, string> = {
@@ -69,7 +74,7 @@ function column(name: string, kind: Kind | null): Resolved {
  * (MLflow's behaviour); an unknown bare name or scope is an error.
  */
 export function resolveIdent(ident: Ident, s: Scope): Resolved {
-  const r = resolveOn(ident, s);
+  const r = s.override?.(ident) ?? resolveOn(ident, s);
   // names below are written against `t`; column names are sanitised, so `t.` only ever means the run row
   return !s.alias || s.alias === 't' ? r : { ...r, sql: r.sql.replace(/\bt\./g, `${s.alias}.`) };
 }

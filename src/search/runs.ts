@@ -1,18 +1,23 @@
 import { LockstepError } from '../errors.ts';
 import type { Driver, Row } from '../store/driver.ts';
 import { quoteId } from '../store/driver.ts';
+import { indexName } from '../store/names.ts';
 import type { ExperimentRecord, Store } from '../store/store.ts';
 import { type Compiled, compileFilter } from './compile.ts';
-import { parseIdent } from './parse.ts';
+import { type Expr, type Ident, parseIdent } from './parse.ts';
 import { resolveIdent, type Scope } from './resolve.ts';
 import { ensureTags } from './tags.ts';
 
 export interface RunQuery {
-  /** A filter in the search grammar. */
-  filter?: string;
+  /** A filter in the search grammar (or one already parsed). */
+  filter?: string | Expr | null;
   /** A name of the grammar to sort on (`accuracy`, `metrics.loss`, `params.k`); default `started_at`. */
   sort?: string;
   order?: 'asc' | 'desc';
+  /** Several sort keys, the first deciding first (instead of `sort` and `order`). */
+  sorts?: readonly { by: string | Ident; order: 'asc' | 'desc' }[];
+  /** Names resolved the caller's way (see {@link Scope.override}). */
+  override?: Scope['override'];
   offset?: number;
   limit?: number;
   /** Only these columns (run columns are always there); default all. */
@@ -44,7 +49,7 @@ export async function queryRuns(
   q: RunQuery = {},
 ): Promise<{ total: number | null; rows: RunRow[] }> {
   const driver = store.driver;
-  const scope: Scope = { exp, dialect: driver.dialect };
+  const scope: Scope = { exp, dialect: driver.dialect, ...(q.override ? { override: q.override } : {}) };
   await ensureTags(driver);
   const where = compileFilter(q.filter, scope);
   const limit = q.limit ?? 100;
@@ -53,12 +58,18 @@ export async function queryRuns(
     throw new LockstepError('E_INPUT', `limit must be an integer from 0 to ${MAX_LIMIT}, got ${limit}`);
   if (!Number.isInteger(offset) || offset < 0)
     throw new LockstepError('E_INPUT', `offset must be a non-negative integer, got ${offset}`);
-  const order = q.order ?? 'asc';
-  if (order !== 'asc' && order !== 'desc')
-    throw new LockstepError('E_INPUT', `order must be asc or desc, got ${order}`);
-  const sort = resolveIdent(parseIdent(q.sort || 'started_at'), scope);
+  const sorts = q.sorts?.length ? q.sorts : [{ by: q.sort || 'started_at', order: q.order ?? 'asc' }];
+  const orderBy: string[] = [];
+  const sortParams: unknown[] = [];
+  for (const { by, order } of sorts) {
+    if (order !== 'asc' && order !== 'desc')
+      throw new LockstepError('E_INPUT', `order must be asc or desc, got ${order}`);
+    const sort = resolveIdent(typeof by === 'string' ? parseIdent(by) : by, scope);
+    orderBy.push(`${sort.sql} ${order.toUpperCase()} NULLS LAST`);
+    sortParams.push(...sort.params);
+  }
   const table = quoteId(exp.tableName);
-  if (!q.sort || q.sort === 'started_at') await ensureSortIndex(driver, exp.tableName);
+  if (!q.sorts?.length && (!q.sort || q.sort === 'started_at')) await ensureSortIndex(driver, exp.tableName);
   const [count] =
     q.count === false
       ? [undefined]
@@ -81,8 +92,8 @@ export async function queryRuns(
     ...cols.map(([c, info]) => (info.kind ? d.selectExpr(quoteId(c), info.kind) : quoteId(c))),
   ];
   const raw = await driver.all(
-    `SELECT ${select.join(', ')} FROM ${table} t WHERE ${where.sql} ORDER BY ${sort.sql} ${order.toUpperCase()} NULLS LAST, t.run_id LIMIT ? OFFSET ?`,
-    [...where.params, ...sort.params, limit, offset],
+    `SELECT ${select.join(', ')} FROM ${table} t WHERE ${where.sql} ORDER BY ${orderBy.join(', ')}, t.run_id LIMIT ? OFFSET ?`,
+    [...where.params, ...sortParams, limit, offset],
   );
   const rows: RunRow[] = raw.map((r) => {
     const row: RunRow = {
@@ -114,7 +125,7 @@ async function ensureSortIndex(driver: Driver, table: string): Promise<void> {
   indexed.set(driver, done);
   if (done.has(table)) return;
   await driver.exec(
-    `CREATE INDEX IF NOT EXISTS ${quoteId(`${table}_started`)} ON ${quoteId(table)} (started_at, run_id)`,
+    `CREATE INDEX IF NOT EXISTS ${quoteId(indexName(table, 'started'))} ON ${quoteId(table)} (started_at, run_id)`,
   );
   done.add(table);
 }

@@ -84,8 +84,8 @@ export async function createServer(options: ServerOptions): Promise<App> {
         }
       : false,
     bodyLimit: options.bodyLimit ?? 16 * 1024 * 1024,
-    // run ids and keys travel in URLs; MLflow's ids are long
-    routerOptions: { maxParamLength: 500 },
+    // run ids, keys and experiment names (up to 500 characters, percent-encoded) travel in URLs
+    routerOptions: { maxParamLength: 2000 },
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);

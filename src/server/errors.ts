@@ -79,23 +79,27 @@ const MLFLOW_CODES: Record<number, string> = {
   503: 'TEMPORARILY_UNAVAILABLE',
 };
 
+/** The tracking API (`/api/2.0/mlflow/…`), its artifact proxy (`/api/2.0/mlflow-artifacts/…`) and their /ajax-api twins. */
 export function isMlflowPath(url: string): boolean {
-  return url.startsWith('/api/2.0/mlflow/') || url.startsWith('/ajax-api/2.0/mlflow/');
+  return /^\/(ajax-)?api\/[23]\.0\/mlflow(-artifacts)?(\/|$|\?)/.test(url);
+}
+
+/** MLflow's error body, `{ error_code, message }`, with the status MLflow gives that code. */
+export function replyMlflow(reply: FastifyReply, f: ApiFailure) {
+  const mlflowCode =
+    (f.extra.mlflowCode as string | undefined) ??
+    MLFLOW_CODES[f.status] ??
+    (f.status >= 500 ? 'INTERNAL_ERROR' : 'BAD_REQUEST');
+  // MLflow answers RESOURCE_ALREADY_EXISTS with 400, and its clients expect it
+  const status = f.status === 409 ? 400 : f.status;
+  return reply.code(status).send({ error_code: mlflowCode, message: f.message });
 }
 
 /** Installs the funnel: the native API answers `{ error: {…} }`, the MLflow API `{ error_code, message }`. */
 export function installErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((err: unknown, req: FastifyRequest, reply: FastifyReply) => {
     const f = classify(err, req);
-    if (isMlflowPath(req.url)) {
-      const mlflowCode =
-        (f.extra.mlflowCode as string | undefined) ??
-        MLFLOW_CODES[f.status] ??
-        (f.status >= 500 ? 'INTERNAL_ERROR' : 'BAD_REQUEST');
-      // MLflow answers RESOURCE_ALREADY_EXISTS with 400, and its clients expect it
-      const status = f.status === 409 ? 400 : f.status;
-      return reply.code(status).send({ error_code: mlflowCode, message: f.message });
-    }
+    if (isMlflowPath(req.url)) return replyMlflow(reply, f);
     const { mlflowCode: _, ...extra } = f.extra;
     return reply.code(f.status).send({ error: { code: f.code, message: f.message, ...extra } });
   });

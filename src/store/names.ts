@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { LockstepError } from '../errors.ts';
 
 /** The columns every experiment table has; no config key, param or field may take these names. */
@@ -20,21 +21,44 @@ export function sanitise(key: string): string {
   return s;
 }
 
-/** Validates an experiment name and derives its table name. */
+/** The longest experiment name (MLflow's limit, so that any MLflow experiment name works). */
+export const MAX_EXPERIMENT_NAME = 500;
+
+/** Eight hex digits of SHA-256: what keeps two shortened identifiers apart. */
+function shortHash(text: string): string {
+  return createHash('sha256').update(text).digest('hex').slice(0, 8);
+}
+
+/**
+ * Validates an experiment name and derives its table name:
+ * `experiment_<sanitised name>` when that fits in an identifier, else the
+ * sanitised name cut short plus a hash of the whole name
+ * (`experiment_<first 43 characters>_<8 hex digits>`), so every name up to
+ * {@link MAX_EXPERIMENT_NAME} characters has a table of its own.
+ */
 export function experimentTable(name: string): string {
   if (typeof name !== 'string' || name.trim() === '') {
     throw new LockstepError('E_INPUT', 'experiment name must be a non-empty string');
   }
-  if (name.length > 200)
-    throw new LockstepError('E_INPUT', `experiment name is ${name.length} characters long; the limit is 200`);
-  const table = `experiment_${sanitise(name)}`;
-  if (table.length > MAX_IDENTIFIER) {
+  if (name.length > MAX_EXPERIMENT_NAME)
     throw new LockstepError(
       'E_INPUT',
-      `experiment name "${name}" is too long: its table name would pass ${MAX_IDENTIFIER} characters; use at most ${MAX_IDENTIFIER - 11}`,
+      `experiment name is ${name.length} characters long; the limit is ${MAX_EXPERIMENT_NAME}`,
     );
-  }
-  return table;
+  const table = `experiment_${sanitise(name)}`;
+  if (table.length <= MAX_IDENTIFIER) return table;
+  return `${table.slice(0, MAX_IDENTIFIER - 9)}_${shortHash(name)}`;
+}
+
+/**
+ * The name of an index on a table: `<table>_<suffix>`, shortened with a hash
+ * of the table name when it would pass the identifier limit (PostgreSQL would
+ * otherwise cut it to the table's own name and refuse it).
+ */
+export function indexName(table: string, suffix: string): string {
+  const full = `${table}_${suffix}`;
+  if (full.length <= MAX_IDENTIFIER) return full;
+  return `${table.slice(0, MAX_IDENTIFIER - suffix.length - 10)}_${shortHash(table)}_${suffix}`;
 }
 
 /** The column of a config key, param or field, refused when it cannot be a column at all. */

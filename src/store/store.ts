@@ -7,7 +7,7 @@ import { collision, columnType, metaFromJson, metaToJson, migrateColumn, planCol
 import type { Driver, Row } from './driver.ts';
 import { quoteId } from './driver.ts';
 import { type Kind, kindOf, mergeKinds } from './kinds.ts';
-import { experimentTable } from './names.ts';
+import { experimentTable, indexName } from './names.ts';
 
 export type Role = 'config' | 'param' | 'field';
 export type RunStatus = 'pending' | 'running' | 'done' | 'failed';
@@ -238,7 +238,9 @@ export class Store {
         error_stack TEXT,
         params_key TEXT NOT NULL
       )`);
-      await tx.exec(`CREATE INDEX ${quoteId(`${tableName}_params_key`)} ON ${quoteId(tableName)} (params_key)`);
+      await tx.exec(
+        `CREATE INDEX ${quoteId(indexName(tableName, 'params_key'))} ON ${quoteId(tableName)} (params_key)`,
+      );
     });
     return exp;
   }

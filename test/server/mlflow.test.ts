@@ -315,7 +315,18 @@ for (const backend of backends()) {
       const bad = await call('POST', 'runs/log-metric', { run_id: runId, key: 'acc', value: 'high', timestamp: t0 });
       assert.equal(bad.status, 400);
       assert.equal(bad.body.error_code, 'INVALID_PARAMETER_VALUE');
-      assert.match(bad.body.message, /body\.value/);
+      // MLflow's wording (mlflow/server/handlers.py), which clients match on
+      assert.match(
+        bad.body.message,
+        /^Invalid value "high" for parameter 'value' supplied: {2}Hint: Value was of type 'str'\./,
+      );
+      const missing = await call('POST', 'experiments/create', {});
+      assert.equal(
+        missing.body.message,
+        "Missing value for required parameter 'name'. See the API docs for more information about request parameters.",
+      );
+      const unknown = await call('GET', 'no/such/route');
+      assert.deepEqual([unknown.status, unknown.body.error_code], [404, 'ENDPOINT_NOT_FOUND']);
       const malformed = await call('POST', 'runs/log-metric', '{"run_id": ');
       assert.equal(malformed.status, 400);
       assert.equal(malformed.body.error_code, 'INVALID_PARAMETER_VALUE');

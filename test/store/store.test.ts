@@ -367,7 +367,16 @@ for (const backend of backends()) {
       await s.createExperiment('a-b');
       await assert.rejects(s.createExperiment('a_b'), isError('E_CONFLICT', /would share table experiment_a_b/));
       await assert.rejects(s.createExperiment(''), isError('E_INPUT', /non-empty/));
-      await assert.rejects(s.createExperiment('x'.repeat(60)), isError('E_INPUT', /too long/));
+      await assert.rejects(s.createExperiment('x'.repeat(501)), isError('E_INPUT', /the limit is 500/));
+      // long names get a shortened table name with a hash of the whole name (PostgreSQL cut such names, and
+      // their indexes' names, to 63 characters and refused the second of two names sharing 52 characters)
+      const long = [`${'x'.repeat(60)}-a`, `${'x'.repeat(60)}-b`, 'y'.repeat(500)];
+      for (const name of long) await (await s.createExperiment(name)).run({ k: 1 }, () => undefined);
+      const tables = (await s.listExperiments()).filter((e) => long.includes(e.name)).map((e) => e.tableName);
+      assert.equal(new Set(tables).size, 3);
+      for (const t of tables) assert.match(t, /^experiment_[xy]{43}_[0-9a-f]{8}$/);
+      assert.equal((await s.loadExperiment(long[1] as string)).runs.length, 1);
+      assert.equal((await s.createExperiment('z'.repeat(52))).tableName, `experiment_${'z'.repeat(52)}`);
     });
 
     it('runs a single inline run and rethrows its failure after storing it', async (t) => {

@@ -34,7 +34,15 @@ export function registerUi(program: Command): void {
       '--sql-allow-privileged',
       'PostgreSQL: let the SQL endpoint run as a role that can write or a superuser (unsafe)',
     )
-    .option('--body-limit <bytes>', 'largest request body', String(16 * 1024 * 1024))
+    .option(
+      '--body-limit <bytes>',
+      'largest request body (artifact uploads are limited by LOCKSTEP_MAX_ARTIFACT_BYTES)',
+      String(16 * 1024 * 1024),
+    )
+    .option(
+      '--artifacts-destination <location>',
+      'where artifact blobs live: a directory or an rclone remote (default: LOCKSTEP_BLOBS, else .lockstep/blobs next to the database)',
+    )
     .action(async (opts) => {
       const port = Number(opts.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535)
@@ -45,7 +53,10 @@ export function registerUi(program: Command): void {
           'E_INPUT',
           `--body-limit must be a number of bytes (at least 1024), got "${opts.bodyLimit}"`,
         );
-      const session = await createSession(opts.db);
+      const session = await createSession(
+        opts.db,
+        opts.artifactsDestination ? { artifacts: { blobs: opts.artifactsDestination } } : {},
+      );
       const tokens = tokensFrom(opts);
       try {
         const { url, close } = await startServer({

@@ -1,6 +1,7 @@
 import { readTags } from '../../search/tags.ts';
 import type { ExperimentRecord, RunRecord, Store } from '../../store/store.ts';
 import { DELETED_TAG, mlflowExperimentId, mlflowState, RUN_NAME_TAG, toMlflowStatus, USER_TAG } from './ids.ts';
+import { readLinks } from './inputs.ts';
 
 /** A lockstep experiment as MLflow's Experiment message. */
 export function experimentMessage(exp: ExperimentRecord) {
@@ -53,6 +54,7 @@ type LatestMetric = { key: string; value: number | string; timestamp: number; st
 export async function runMessages(store: Store, exp: ExperimentRecord, runs: readonly RunRecord[]) {
   const ids = runs.map((r) => r.id);
   const tags = await readTags(store.driver, exp.id, ids);
+  const links = await readLinks(store.driver, exp.id, ids);
   const metrics = new Map<string, LatestMetric[]>();
   for (let i = 0; i < ids.length; i += 500) {
     const chunk = ids.slice(i, i + 500);
@@ -87,7 +89,8 @@ export async function runMessages(store: Store, exp: ExperimentRecord, runs: rea
           .filter(([k]) => !k.startsWith('lockstep.'))
           .map(([key, value]) => ({ key, value })),
       },
-      inputs: { dataset_inputs: [] },
+      inputs: links.get(run.id)?.inputs ?? { dataset_inputs: [], model_inputs: [] },
+      outputs: links.get(run.id)?.outputs ?? { model_outputs: [] },
     };
   });
 }

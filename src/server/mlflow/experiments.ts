@@ -1,13 +1,22 @@
+import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import { isLockstepError } from '../../errors.ts';
 import { evaluate, parseFilter } from '../../search/index.ts';
 import { quoteId } from '../../store/driver.ts';
-import { experimentTable } from '../../store/names.ts';
+import { experimentTable, indexName, MAX_EXPERIMENT_NAME } from '../../store/names.ts';
 import type { ExperimentRecord, Store } from '../../store/store.ts';
 import type { ServerContext, Typed } from '../context.ts';
 import { HttpError } from '../errors.ts';
 import { experimentMessage } from './convert.ts';
-import { DEFAULT_ID, experimentById, invalid, mlflowState, saveMlflowState } from './ids.ts';
+import {
+  DEFAULT_ID,
+  experimentById,
+  invalid,
+  mlflowState,
+  notFound,
+  requireActiveExperiment,
+  saveMlflowState,
+} from './ids.ts';
 import { decodeToken, encodeToken, parseOrderBy } from './paging.ts';
 import { Int64, Key, MAX_TAG_VALUE, Tag, ViewType } from './schemas.ts';
 
@@ -32,9 +41,9 @@ async function rename(store: Store, exp: ExperimentRecord, newName: string): Pro
       });
     await tx.exec(`ALTER TABLE ${quoteId(exp.tableName)} RENAME TO ${quoteId(table)}`);
     // the index keeps its old name otherwise, which a future experiment of that name would collide with
-    await tx.exec(`DROP INDEX IF EXISTS ${quoteId(`${exp.tableName}_params_key`)}`);
-    await tx.exec(`DROP INDEX IF EXISTS ${quoteId(`${exp.tableName}_started`)}`);
-    await tx.exec(`CREATE INDEX ${quoteId(`${table}_params_key`)} ON ${quoteId(table)} (params_key)`);
+    await tx.exec(`DROP INDEX IF EXISTS ${quoteId(indexName(exp.tableName, 'params_key'))}`);
+    await tx.exec(`DROP INDEX IF EXISTS ${quoteId(indexName(exp.tableName, 'started'))}`);
+    await tx.exec(`CREATE INDEX ${quoteId(indexName(table, 'params_key'))} ON ${quoteId(table)} (params_key)`);
     await tx.run('UPDATE experiments SET name = ?, table_name = ? WHERE id = ?', [newName, table, exp.id]);
   });
 }
@@ -46,7 +55,7 @@ export function registerMlflowExperiments(app: Typed, { store }: ServerContext):
       schema: {
         tags: ['mlflow'],
         body: z.object({
-          name: z.string().min(1).max(200),
+          name: z.string().min(1),
           artifact_location: z.string().max(2000).optional(),
           tags: z.array(Tag).max(100).optional(),
         }),
@@ -54,13 +63,16 @@ export function registerMlflowExperiments(app: Typed, { store }: ServerContext):
     },
     async (req) => {
       const { name, artifact_location, tags } = req.body;
+      checkName(name);
+      if (artifact_location?.startsWith('runs:'))
+        throw invalid(`Artifact location cannot be a runs:/ URI. Given: '${artifact_location}'`);
       if (await store.getExperiment(name))
         throw new HttpError(400, 'E_CONFLICT', `Experiment '${name}' already exists.`, {
           mlflowCode: 'RESOURCE_ALREADY_EXISTS',
         });
       const exp = await store.createExperiment(name, null);
       const state = mlflowState(exp);
-      if (artifact_location) state.artifactLocation = artifact_location;
+      if (artifact_location) state.artifactLocation = absoluteLocation(artifact_location);
       for (const t of tags ?? []) state.tags[t.key] = t.value;
       await saveMlflowState(store, exp, state);
       return { experiment_id: exp.id };
@@ -144,9 +156,10 @@ export function registerMlflowExperiments(app: Typed, { store }: ServerContext):
 
   app.post(
     '/experiments/update',
-    { schema: { tags: ['mlflow'], body: ExperimentId.extend({ new_name: z.string().min(1).max(200).optional() }) } },
+    { schema: { tags: ['mlflow'], body: ExperimentId.extend({ new_name: z.string().min(1).optional() }) } },
     async (req) => {
       const exp = await experimentById(store, req.body.experiment_id);
+      if (req.body.new_name) checkName(req.body.new_name);
       if (req.body.new_name && req.body.new_name !== exp.name) await rename(store, exp, req.body.new_name);
       return {};
     },
@@ -169,11 +182,40 @@ export function registerMlflowExperiments(app: Typed, { store }: ServerContext):
     '/experiments/set-experiment-tag',
     { schema: { tags: ['mlflow'], body: ExperimentId.extend({ key: Key, value: z.string().max(MAX_TAG_VALUE) }) } },
     async (req) => {
-      const exp = await experimentById(store, req.body.experiment_id);
+      const exp = requireActiveExperiment(await experimentById(store, req.body.experiment_id));
       const state = mlflowState(exp);
       state.tags[req.body.key] = req.body.value;
       await saveMlflowState(store, exp, state);
       return {};
     },
   );
+
+  app.post(
+    '/experiments/delete-experiment-tag',
+    { schema: { tags: ['mlflow'], body: ExperimentId.extend({ key: Key }) } },
+    async (req) => {
+      const exp = requireActiveExperiment(await experimentById(store, req.body.experiment_id));
+      const state = mlflowState(exp);
+      if (!(req.body.key in state.tags))
+        throw notFound(`No tag with name: ${req.body.key} in experiment with id ${req.body.experiment_id}`);
+      delete state.tags[req.body.key];
+      await saveMlflowState(store, exp, state);
+      return {};
+    },
+  );
+}
+
+/** MLflow's limit on experiment names, with its message. */
+function checkName(name: string): void {
+  if (name.length > MAX_EXPERIMENT_NAME)
+    throw invalid(`'name' exceeds the maximum length of ${MAX_EXPERIMENT_NAME} characters`);
+}
+
+/** A relative local path becomes absolute (from the server's working directory), as MLflow stores it. */
+function absoluteLocation(location: string): string {
+  const scheme = /^([a-zA-Z][a-zA-Z0-9+.-]*):(.*)$/.exec(location);
+  if (scheme && scheme[1]?.toLowerCase() !== 'file') return location;
+  const path = scheme ? (scheme[2] as string).replace(/^\/\/[^/]*/, '') : location;
+  if (isAbsolute(path)) return location;
+  return scheme ? `file://${resolve(path)}` : resolve(path);
 }

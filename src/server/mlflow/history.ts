@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import type { ServerContext, Typed } from '../context.ts';
+import { listLevel, safePath } from './artifact-paths.ts';
+import { hubOf } from './artifacts.ts';
 import { metricValue } from './convert.ts';
-import { invalid, type RunLocator } from './ids.ts';
+import { invalid, mlflowState, type RunLocator } from './ids.ts';
 import { decodeToken, encodeToken } from './paging.ts';
 import { Int64, RunRef } from './schemas.ts';
 
@@ -43,7 +45,72 @@ export function registerMlflowHistory(app: Typed, ctx: ServerContext, runs: RunL
     },
   );
 
-  /** The run's lockstep artifacts, one directory level at a time as MLflow lists them. */
+  /**
+   * Several runs' history of one metric, sampled to at most `max_results`
+   * steps in a range (the steps that exist, evenly; each run's first and
+   * last step kept), as MLflow's web UI charts it.
+   */
+  app.get(
+    '/metrics/get-history-bulk-interval',
+    {
+      schema: {
+        tags: ['mlflow'],
+        querystring: z.object({
+          run_ids: z.union([z.array(z.string().min(1)), z.string().min(1)]),
+          metric_key: z.string().min(1),
+          start_step: Int64.optional(),
+          end_step: Int64.optional(),
+          max_results: Int64.optional(),
+        }),
+      },
+    },
+    async (req) => {
+      const q = req.query;
+      const ids = typeof q.run_ids === 'string' ? [q.run_ids] : q.run_ids;
+      if (ids.length > 100)
+        throw invalid(
+          `GetMetricHistoryBulkInterval request must specify at most 100 run_ids. Received ${ids.length} run_ids.`,
+        );
+      const max = q.max_results ?? 2500;
+      if (max < 1 || max > 2500) throw invalid('max_results must be between 1 and 2500.');
+      if ((q.start_step === undefined) !== (q.end_step === undefined))
+        throw invalid('If either start step or end step are specified, both must be specified.');
+      if (q.start_step !== undefined && q.end_step !== undefined && q.start_step > q.end_step)
+        throw invalid(
+          `end_step must be greater than start_step. Found start_step=${q.start_step} and end_step=${q.end_step}.`,
+        );
+      const histories = [];
+      for (const runId of ids) {
+        const exp = await runs.locate(runId);
+        const rows = await store.driver.all<{ step: unknown; timestamp: unknown; value: number | null }>(
+          'SELECT step, "timestamp", value FROM metrics WHERE experiment_id = ? AND run_id = ? AND key = ? ORDER BY step, "timestamp"',
+          [exp.id, runId, q.metric_key],
+        );
+        histories.push({ runId, points: rows.map((r) => ({ ...r, step: Number(r.step) })) });
+      }
+      const steps = sampleSteps(
+        histories.map((h) => h.points.map((p) => p.step)),
+        max,
+        q.start_step,
+        q.end_step,
+      );
+      return {
+        metrics: histories.flatMap(({ runId, points }) =>
+          points
+            .filter((p) => steps.has(p.step))
+            .map((p) => ({
+              key: q.metric_key,
+              value: metricValue(p.value),
+              timestamp: Number(p.timestamp),
+              step: p.step,
+              run_id: runId,
+            })),
+        ),
+      };
+    },
+  );
+
+  /** The run's artifacts, one directory level at a time as MLflow lists them (paths from the run's root). */
   app.get(
     '/artifacts/list',
     {
@@ -54,31 +121,34 @@ export function registerMlflowHistory(app: Typed, ctx: ServerContext, runs: RunL
     },
     async (req) => {
       const runId = req.query.run_id ?? req.query.run_uuid;
+      const dir = safePath(req.query.path ?? '');
       const exp = await runs.locate(runId);
-      const root =
-        (exp.fields.mlflow as { artifactLocation?: string } | undefined)?.artifactLocation ??
-        `mlflow-artifacts:/${exp.id}`;
+      const hub = await hubOf(ctx);
       return {
-        root_uri: `${root}/${runId}/artifacts`,
-        files: await listLevel(ctx, runId as string, req.query.path ?? ''),
+        root_uri: `${mlflowState(exp).artifactLocation}/${runId}/artifacts`,
+        files: listLevel(await hub.artifacts.allFiles(runId as string), dir),
       };
     },
   );
 }
 
-/** Entries directly under `dir` among the run's artifacts (names with `/` make directories). */
-async function listLevel(ctx: ServerContext, runId: string, dir: string) {
-  if (!ctx.session) return [];
-  const prefix = dir.replace(/^\/+|\/+$/g, '');
-  const list = await ctx.session.artifacts.list(runId).catch(() => []);
-  const out = new Map<string, { path: string; is_dir: boolean; file_size?: number }>();
-  for (const a of list) {
-    if (prefix && !a.name.startsWith(`${prefix}/`)) continue;
-    const rest = prefix ? a.name.slice(prefix.length + 1) : a.name;
-    const [first, ...more] = rest.split('/');
-    const path = prefix ? `${prefix}/${first}` : (first as string);
-    if (more.length || a.kind === 'dir') out.set(path, { path, is_dir: true });
-    else out.set(path, { path, is_dir: false, file_size: a.size });
+/** MLflow's sampling of steps (mlflow/store/tracking/abstract_store.py get_metric_history_bulk_interval). */
+export function sampleSteps(runs: number[][], max: number, start?: number, end?: number): Set<number> {
+  const all = [...new Set(runs.flat())].sort((a, b) => a - b);
+  const from = start ?? 0;
+  const to = end ?? all[all.length - 1] ?? 0;
+  const inRange = all.filter((s) => s >= from && s <= to);
+  const out = new Set<number>();
+  if (inRange.length <= max) for (const s of inRange) out.add(s);
+  else {
+    const interval = inRange.length / max;
+    for (let i = 0; i < max; i++) out.add(inRange[Math.floor(i * interval)] as number);
+    out.add(inRange[inRange.length - 1] as number);
   }
-  return [...out.values()].sort((a, b) => (a.path < b.path ? -1 : 1));
+  // each run's steps come sorted: its first and last step are its min and max
+  for (const run of runs) {
+    if (!run.length) continue;
+    for (const s of [run[0] as number, run[run.length - 1] as number]) if (s >= from && s <= to) out.add(s);
+  }
+  return out;
 }

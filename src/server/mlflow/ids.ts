@@ -1,5 +1,6 @@
 import { LRUCache } from 'lru-cache';
 import { LockstepError } from '../../errors.ts';
+import { readTags } from '../../search/tags.ts';
 import { quoteId } from '../../store/driver.ts';
 import type { ExperimentRecord, RunStatus, Store } from '../../store/store.ts';
 import { HttpError } from '../errors.ts';
@@ -54,6 +55,13 @@ export function invalid(message: string): HttpError {
  * the first write to it; a read before that sees an empty, unsaved one (a
  * read-only token must not create anything).
  */
+/** MLflow refuses to change a deleted experiment or add runs to it. */
+export function requireActiveExperiment(exp: ExperimentRecord): ExperimentRecord {
+  if (mlflowState(exp).lifecycleStage !== 'active')
+    throw invalid(`The experiment ${mlflowExperimentId(exp)} must be in the 'active' state. Current state is deleted.`);
+  return exp;
+}
+
 export async function experimentById(
   store: Store,
   id: string,
@@ -127,6 +135,15 @@ export class RunLocator {
       }
     }
     throw notFound(`Run '${runId}' not found`);
+  }
+
+  /** The experiment of a run that may be written to: MLflow refuses every write to a deleted run. */
+  async locateActive(runId: string | undefined): Promise<ExperimentRecord> {
+    const exp = await this.locate(runId);
+    const tags = (await readTags(this.store.driver, exp.id, [runId as string])).get(runId as string) ?? {};
+    if (tags[DELETED_TAG] === 'true')
+      throw invalid(`The run ${runId} must be in the 'active' state. Current state is deleted.`);
+    return exp;
   }
 
   private async has(exp: { tableName: string }, runId: string): Promise<boolean> {

@@ -72,7 +72,7 @@ export function registerMlflowLogging(app: Typed, { store }: ServerContext, runs
     },
     async (req) => {
       const runId = runIdOf(req.body) as string;
-      const exp = await runs.locate(runId);
+      const exp = await runs.locateActive(runId);
       await logMetrics(exp, runId, [req.body], keyOf(req.headers));
       return {};
     },
@@ -83,7 +83,7 @@ export function registerMlflowLogging(app: Typed, { store }: ServerContext, runs
     { schema: { tags: ['mlflow'], body: RunRef.extend({ key: Key, value: z.string().max(MAX_PARAM_VALUE) }) } },
     async (req) => {
       const runId = runIdOf(req.body) as string;
-      const exp = await runs.locate(runId);
+      const exp = await runs.locateActive(runId);
       await logParams(exp, runId, [req.body]);
       return {};
     },
@@ -94,7 +94,7 @@ export function registerMlflowLogging(app: Typed, { store }: ServerContext, runs
     { schema: { tags: ['mlflow'], body: RunRef.extend({ key: Key, value: z.string().max(MAX_TAG_VALUE) }) } },
     async (req) => {
       const runId = runIdOf(req.body) as string;
-      const exp = await runs.locate(runId);
+      const exp = await runs.locateActive(runId);
       await logTags(exp, runId, [req.body]);
       return {};
     },
@@ -102,7 +102,7 @@ export function registerMlflowLogging(app: Typed, { store }: ServerContext, runs
 
   app.post('/runs/delete-tag', { schema: { tags: ['mlflow'], body: RunRef.extend({ key: Key }) } }, async (req) => {
     const runId = runIdOf(req.body) as string;
-    const exp = await runs.locate(runId);
+    const exp = await runs.locateActive(runId);
     if (!(await deleteTag(store.driver, exp.id, runId, req.body.key)))
       throw notFound(`No tag with name: ${req.body.key} in run with id ${runId}`);
     return {};
@@ -136,7 +136,7 @@ export function registerMlflowLogging(app: Typed, { store }: ServerContext, runs
         keys.set(p.key, p.value);
       }
       const runId = runIdOf(b) as string;
-      const exp = await runs.locate(runId);
+      const exp = await runs.locateActive(runId);
       await logParams(exp, runId, b.params ?? []);
       await logTags(exp, runId, b.tags ?? []);
       await logMetrics(exp, runId, b.metrics ?? [], keyOf(req.headers));

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { paramsKey } from '../../core/identity.ts';
 import { isLockstepError } from '../../errors.ts';
-import { queryRuns, setTags } from '../../search/index.ts';
+import { parseFilter, queryRuns, setTags } from '../../search/index.ts';
 import { deleteTag } from '../../search/tags.ts';
 import type { RunRecord } from '../../store/store.ts';
 import type { ServerContext, Typed } from '../context.ts';
@@ -16,25 +16,18 @@ import {
   isVirtual,
   RUN_NAME_TAG,
   type RunLocator,
+  requireActiveExperiment,
   toLockstepStatus,
   USER_TAG,
 } from './ids.ts';
-import { decodeToken, encodeToken, parseOrderBy } from './paging.ts';
+import { decodeToken, encodeToken } from './paging.ts';
 import { Int64, RunRef, RunStatus, Tag, ViewType } from './schemas.ts';
-
-/** MLflow's run attributes as names of the search grammar, for order_by. */
-const ORDER_NAMES: Record<string, string> = {
-  start_time: 'attributes.start_time',
-  end_time: 'attributes.end_time',
-  run_name: 'attributes.run_name',
-  status: 'attributes.status',
-  run_id: 'attributes.run_id',
-};
+import { mlflowFilter, mlflowSort, statusOverride } from './search.ts';
 
 export function registerMlflowRuns(app: Typed, { store }: ServerContext, runs: RunLocator): void {
-  const load = async (ref: { run_id?: string | undefined; run_uuid?: string | undefined }) => {
+  const load = async (ref: { run_id?: string | undefined; run_uuid?: string | undefined }, active = false) => {
     const runId = ref.run_id ?? ref.run_uuid;
-    const exp = await runs.locate(runId);
+    const exp = active ? await runs.locateActive(runId) : await runs.locate(runId);
     return { exp, run: await requireRun(store, exp, runId as string) };
   };
   const write = (exp: Parameters<typeof store.writeRuns>[0], run: RunRecord) =>
@@ -56,7 +49,7 @@ export function registerMlflowRuns(app: Typed, { store }: ServerContext, runs: R
     },
     async (req) => {
       const b = req.body;
-      const exp = await experimentById(store, b.experiment_id || DEFAULT_ID);
+      const exp = requireActiveExperiment(await experimentById(store, b.experiment_id || DEFAULT_ID));
       const id = randomUUID().replaceAll('-', '');
       const tags: Record<string, string> = {};
       for (const t of b.tags ?? []) tags[t.key] = t.value;
@@ -102,7 +95,7 @@ export function registerMlflowRuns(app: Typed, { store }: ServerContext, runs: R
       },
     },
     async (req) => {
-      const { exp, run } = await load(req.body);
+      const { exp, run } = await load(req.body, true);
       const b = req.body;
       if (b.status) {
         run.status = toLockstepStatus(b.status);
@@ -139,12 +132,11 @@ export function registerMlflowRuns(app: Typed, { store }: ServerContext, runs: R
       throw invalid(`Invalid value ${max} for parameter 'max_results' supplied. It must be at most 50000`);
     const ids = typeof q.experiment_ids === 'string' ? [q.experiment_ids] : (q.experiment_ids ?? []);
     const view = q.run_view_type ?? 'ACTIVE_ONLY';
-    const lifecycle = view === 'ALL' ? '' : `tags.\`${DELETED_TAG}\` IS ${view === 'ACTIVE_ONLY' ? '' : 'NOT '}NULL`;
-    const filter = [q.filter?.trim() ? `(${q.filter})` : '', lifecycle].filter(Boolean).join(' AND ');
-    const orders = (typeof q.order_by === 'string' ? [q.order_by] : (q.order_by ?? [])).map(parseOrderBy);
-    // lockstep sorts on one name; MLflow's default is the newest run first
-    const first = orders[0] ?? { name: 'attributes.start_time', order: 'desc' as const };
-    const sort = ORDER_NAMES[first.name] ?? first.name;
+    const lifecycle =
+      view === 'ALL' ? null : parseFilter(`tags.\`${DELETED_TAG}\` IS ${view === 'ACTIVE_ONLY' ? '' : 'NOT '}NULL`);
+    const given = typeof q.order_by === 'string' ? [q.order_by] : (q.order_by ?? []);
+    // MLflow's default is the newest run first
+    const sorts = (given.length ? given : ['attributes.start_time DESC']).map(mlflowSort);
     // Several experiments are searched one after the other; the page token counts across them.
     let skip = decodeToken(q.page_token);
     const start = skip;
@@ -153,12 +145,14 @@ export function registerMlflowRuns(app: Typed, { store }: ServerContext, runs: R
     for (const id of ids) {
       const exp = await experimentById(store, id, 'read');
       if (isVirtual(exp)) continue;
+      const expr = await mlflowFilter(q.filter, store.driver, exp.id);
+      const filter = expr && lifecycle ? { type: 'and' as const, left: expr, right: lifecycle } : (expr ?? lifecycle);
       try {
         const want = Math.max(0, max - out.length);
         const res = await queryRuns(store, exp, {
           filter,
-          sort,
-          order: first.order,
+          sorts,
+          override: statusOverride,
           offset: skip,
           limit: Math.min(want, 10_000),
           metrics: false,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MAX_EXPERIMENT_NAME } from '../../store/names.ts';
 import type { ServerContext, Typed } from '../context.ts';
 import { keyOf, once } from '../idempotency.ts';
 import { deleteExperimentTags } from './cleanup.ts';
@@ -58,7 +59,7 @@ export function registerExperiments(app: Typed, { store }: ServerContext): void 
         tags: ['experiments'],
         summary: 'Create an experiment (or load it with ifExists: "load")',
         body: z.object({
-          name: z.string().min(1).max(200),
+          name: z.string().min(1).max(MAX_EXPERIMENT_NAME),
           description: z.string().max(10_000).nullable().optional(),
           ifExists: z.enum(['error', 'load']).optional(),
         }),

@@ -1,13 +1,14 @@
 import { z } from 'zod';
 import { LockstepError } from '../../errors.ts';
 import { quoteId } from '../../store/driver.ts';
+import { MAX_EXPERIMENT_NAME } from '../../store/names.ts';
 import type { ExperimentRecord, RunRecord, Store } from '../../store/store.ts';
 
 export const ErrorBody = z.object({
   error: z.object({ code: z.string(), message: z.string() }).loose(),
 });
 
-export const NameParams = z.object({ name: z.string().min(1).max(200) });
+export const NameParams = z.object({ name: z.string().min(1).max(MAX_EXPERIMENT_NAME) });
 export const RunParams = NameParams.extend({ runId: z.string().min(1).max(256) });
 
 export const ExperimentInfo = z.object({

@@ -11,6 +11,9 @@ import { Aliases, type RegisteredModel } from './ModelsPage.tsx';
 
 interface ModelVersion {
   version: number;
+  /** lockstep (served by `lockstep serve`), mlflow, files or external */
+  format: string;
+  source: string | null;
   runId: string | null;
   experimentId: string | null;
   digest: string;
@@ -63,6 +66,7 @@ export function ModelPage({ name }: { name: string }) {
                 <th>version</th>
                 <th>aliases</th>
                 <th>run</th>
+                <th>format</th>
                 <th>algorithm</th>
                 <th>metrics</th>
                 <th>inputs</th>
@@ -89,6 +93,7 @@ export function ModelPage({ name }: { name: string }) {
                         (v.runId?.slice(0, 8) ?? '')
                       )}
                     </td>
+                    <td title={v.source ?? undefined}>{v.format}</td>
                     <td>{v.algorithm}</td>
                     <td>
                       {Object.entries(v.metrics)

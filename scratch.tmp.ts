@@ -1,0 +1,11 @@
+import { createSession } from './src/index.ts';
+import { createServer } from './src/server/index.ts';
+import { tempDir } from './test/helpers.ts';
+const dir = tempDir();
+const s = await createSession(`${dir}/x.db`);
+const app = await createServer({ session: s, uiRoot: false });
+const post = (url: string, body: object, method = 'POST') => app.inject({ method: method as 'POST', url: `/api/2.0/mlflow/${url}`, payload: body });
+console.log((await post('registered-models/create', { name: 'compat-a' })).body);
+console.log((await app.inject({ url: "/api/2.0/mlflow/registered-models/search?filter=name+LIKE+%27compat-%25%27&max_results=100" })).body);
+console.log((await app.inject({ url: "/api/2.0/mlflow/registered-models/search" })).body);
+await app.close(); await s.close();
