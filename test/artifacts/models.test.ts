@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -222,6 +223,95 @@ for (const backend of backends()) {
       assert.equal((await session.artifactHub.gc({ graceMs: 0 })).removed.length, 1);
       // numbering continues after the highest remaining version
       assert.equal((await session.models.register('iris', knn.file)).version, 3);
+      await session.close();
+    });
+
+    test('versions of any format from stored files; models created, renamed and deleted as a whole', async (t) => {
+      if (backend.name === 'postgres' && !(await postgresAvailable())) return t.skip('PostgreSQL unavailable');
+      const dir = tempDir();
+      const session = await createSession(await backend.fresh(), {
+        artifacts: { blobs: join(dir, 'blobs'), cache: join(dir, 'cache') },
+      });
+      const exp = await session.createExperiment('train');
+      const run = await exp.run({ algo: 'x' }, () => undefined);
+      const knn = trainModel('knn', { k: 5 }, irisXY(), FEATURES, 'species', 3);
+      const mlmodel =
+        'flavors:\n  python_function: {}\n  sklearn: {}\nsignature:\n  inputs: \'[{"type": "double", "name": "x1"}]\'\n';
+      await session.artifacts.log(exp.id, run.id, 'm/MLmodel', new TextEncoder().encode(mlmodel));
+      await session.artifacts.log(exp.id, run.id, 'm/model.pkl', new Uint8Array([1, 2, 3]));
+      await session.artifacts.log(exp.id, run.id, 'ls/model.json', new TextEncoder().encode(JSON.stringify(knn.file)));
+      await session.artifacts.log(exp.id, run.id, 'other/notes.txt', new TextEncoder().encode('hi'));
+      const under = async (dir: string) =>
+        (await session.artifacts.allFiles(run.id))
+          .filter((f) => f.path.startsWith(`${dir}/`))
+          .map((f) => ({ ...f, path: f.path.slice(dir.length + 1) }));
+
+      // a model created empty, with a description and tags ("My Model": MLflow's names are free-form)
+      const created = await session.models.createModel('My Model', { description: 'd', tags: { team: 'ml' } });
+      assert.deepEqual([created.versions, created.description, created.tags], [0, 'd', { team: 'ml' }]);
+      await assert.rejects(session.models.createModel('My Model'), (e) => isLockstepError(e, 'E_CONFLICT'));
+      await assert.rejects(session.models.createModel('a/b'), (e) => isLockstepError(e, 'E_INPUT'));
+      const ml = await session.models.registerFiles('My Model', {
+        files: await under('m'),
+        runId: run.id,
+        source: 'runs:/x/m',
+      });
+      assert.deepEqual([ml.format, ml.algorithm, ml.source], ['mlflow', 'python_function, sklearn', 'runs:/x/m']);
+      assert.deepEqual(ml.inputSchema.features, [{ name: 'x1', type: 'number' }]);
+      const ls = await session.models.registerFiles('My Model', { files: await under('ls') });
+      assert.deepEqual(
+        [ls.format, ls.algorithm, ls.labels],
+        ['lockstep', 'knn', ['setosa', 'versicolor', 'virginica']],
+      );
+      const other = await session.models.registerFiles('My Model', { files: await under('other') });
+      assert.equal(other.format, 'files');
+      const ext = await session.models.registerFiles('My Model', { files: [], source: 's3://bucket/model' });
+      assert.equal(ext.format, 'external');
+
+      // serve loads lockstep model files and refuses the rest, saying why and what to do instead
+      assert.equal(
+        (await session.models.load('models:/My Model/2')).predict([[5.1, 3.5, 1.4, 0.2]])[0]?.label,
+        'setosa',
+      );
+      await assert.rejects(
+        session.models.load('models:/My Model/1'),
+        /is an MLflow model \(flavors: python_function, sklearn\); lockstep serve cannot serve it.*lockstep models download/,
+      );
+      await assert.rejects(session.models.load('models:/My Model/4'), /is a reference to s3:\/\/bucket\/model/);
+      // every version's files can be downloaded, whatever the format
+      const out = join(dir, 'dl');
+      await session.models.download('models:/My Model/1', out);
+      assert.deepEqual(readdirSync(out).sort(), ['MLmodel', 'model.pkl']);
+      await assert.rejects(session.models.download('models:/My Model/4', join(dir, 'x')), /has no files in lockstep/);
+
+      // descriptions, stages, tags, rename and delete
+      assert.equal((await session.models.updateVersion('My Model', 1, { description: 'first' })).description, 'first');
+      await session.models.updateVersion('My Model', 1, { stage: 'Production' });
+      await session.models.updateVersion('My Model', 2, { stage: 'Production', archiveOthers: true });
+      assert.deepEqual(
+        (await session.models.versions('My Model')).map((v) => [v.version, v.stage]),
+        [
+          [4, 'None'],
+          [3, 'None'],
+          [2, 'Production'],
+          [1, 'Archived'],
+        ],
+      );
+      await session.models.setTag('My Model', 2, 'k', 'v');
+      assert.equal(await session.models.deleteTag('My Model', 2, 'k'), true);
+      assert.equal(await session.models.deleteTag('My Model', 2, 'k'), false);
+      await session.models.setAlias('My Model', 'prod_1', 2);
+      const renamed = await session.models.renameModel('My Model', 'my-model');
+      assert.deepEqual([renamed.versions, renamed.aliases, renamed.tags], [4, { prod_1: 2 }, { team: 'ml' }]);
+      assert.equal((await session.models.resolve('models:/my-model@prod_1')).format, 'lockstep');
+      await assert.rejects(session.models.resolve('models:/My Model/1'), (e) => isLockstepError(e, 'E_NOT_FOUND'));
+      for (const bad of ['latest', 'v2', '12', 'a b'])
+        await assert.rejects(session.models.setAlias('my-model', bad, 1), (e) => isLockstepError(e, 'E_INPUT'));
+      await session.models.deleteModel('my-model');
+      assert.deepEqual(await session.models.list(), []);
+      // the versions' files are no longer referenced by them: only the run's artifacts keep the blobs
+      const report = await session.artifactHub.gc({ graceMs: 0 });
+      assert.equal(report.removed.length, 0);
       await session.close();
     });
   });

@@ -25,7 +25,9 @@ function aliasList(aliases: Record<string, number>): string {
 
 /** `models`: the model registry from the command line. */
 export function registerModels(program: Command): void {
-  const models = program.command('models').description('the model registry: list, versions, alias, tag, show');
+  const models = program
+    .command('models')
+    .description('the model registry: list, versions, alias, tag, show, download');
 
   models
     .command('list', { isDefault: true })
@@ -64,7 +66,7 @@ export function registerModels(program: Command): void {
           run: v.runId,
           created: v.createdAt,
         }));
-        printRows(rows, ['version', 'algorithm', 'aliases', 'metrics', 'run', 'created'], outputMode(opts));
+        printRows(rows, ['version', 'format', 'algorithm', 'aliases', 'metrics', 'run', 'created'], outputMode(opts));
       });
     });
 
@@ -122,6 +124,21 @@ export function registerModels(program: Command): void {
     .action(async (uri: string, opts: Opts) => {
       await withSession(opts, async (session) => {
         process.stdout.write(`${JSON.stringify(await session.models.resolve(uri), null, 2)}\n`);
+      });
+    });
+
+  models
+    .command('download <uri> <dir>')
+    .description("write a version's files into a directory, whatever their format (lockstep, MLflow, …)")
+    .option('--db <url>', DB_HELP)
+    .action(async (uri: string, dir: string, opts: Opts) => {
+      await withSession(opts, async (session) => {
+        const version = await session.models.resolve(uri);
+        await session.models.download(version, dir);
+        const files = await session.models.files(version);
+        process.stdout.write(
+          `models:/${version.model}/${version.version} (${version.format}): ${files.length} file(s) in ${dir}\n`,
+        );
       });
     });
 }

@@ -1,7 +1,5 @@
 import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
-import { isLockstepError } from '../../errors.ts';
-import { evaluate, parseFilter } from '../../search/index.ts';
 import { quoteId } from '../../store/driver.ts';
 import { experimentTable, indexName, MAX_EXPERIMENT_NAME } from '../../store/names.ts';
 import type { ExperimentRecord, Store } from '../../store/store.ts';
@@ -17,16 +15,10 @@ import {
   requireActiveExperiment,
   saveMlflowState,
 } from './ids.ts';
-import { decodeToken, encodeToken, parseOrderBy } from './paging.ts';
+import { filterRecords, pageOf, sortRecords } from './records.ts';
 import { Int64, Key, MAX_TAG_VALUE, Tag, ViewType } from './schemas.ts';
 
 const ExperimentId = z.object({ experiment_id: z.string().min(1) });
-
-/** A filter or order-by error in MLflow's words. */
-function badFilter(e: unknown): never {
-  if (isLockstepError(e, 'E_INPUT')) throw invalid(e.message);
-  throw e;
-}
 
 async function rename(store: Store, exp: ExperimentRecord, newName: string): Promise<void> {
   const table = experimentTable(newName);
@@ -109,41 +101,25 @@ export function registerMlflowExperiments(app: Typed, { store }: ServerContext):
     const max = q.max_results ?? 1000;
     if (max < 1 || max > 50_000) throw invalid(`max_results must be between 1 and 50000, got ${max}`);
     const view = q.view_type ?? 'ACTIVE_ONLY';
-    let expr: ReturnType<typeof parseFilter> = null;
-    try {
-      expr = q.filter ? parseFilter(q.filter) : null;
-    } catch (e) {
-      badFilter(e);
-    }
     const stored = await store.listExperiments();
     // MLflow always has its default experiment, even before anything is logged to it
     const records = stored.some((e) => e.name === 'Default')
       ? stored
       : [await experimentById(store, DEFAULT_ID, 'read'), ...stored];
-    const all = records.map(experimentMessage).filter((m) => {
-      if (view !== 'ALL' && (m.lifecycle_stage === 'deleted') !== (view === 'DELETED_ONLY')) return false;
-      if (!expr) return true;
-      return evaluate(expr, ({ scope, key }) => {
-        const s = scope.toLowerCase();
-        if (s === 'tags' || s === 'tag') return m.tags.find((t) => t.key === key)?.value;
-        if (s !== 'column' && s !== 'attributes' && s !== 'attribute') return undefined;
-        return (m as Record<string, unknown>)[key === 'id' ? 'experiment_id' : key] as string | number | undefined;
-      });
+    const inView = records
+      .map(experimentMessage)
+      .filter((m) => view === 'ALL' || (m.lifecycle_stage === 'deleted') === (view === 'DELETED_ONLY'));
+    const matched = filterRecords(inView, q.filter, (m, scope, key) => {
+      if (scope === 'tags' || scope === 'tag') return m.tags.find((t) => t.key === key)?.value;
+      if (scope !== 'column' && scope !== 'attributes' && scope !== 'attribute') return undefined;
+      return (m as Record<string, unknown>)[key === 'id' ? 'experiment_id' : key] as string | number | undefined;
     });
-    const orders = (typeof q.order_by === 'string' ? [q.order_by] : (q.order_by ?? [])).map(parseOrderBy);
-    if (orders.length === 0) orders.push({ name: 'creation_time', order: 'desc' });
-    all.sort((a, b) => {
-      for (const { name, order } of orders) {
-        const key = name.replace(/^attributes?\./, '') as keyof typeof a;
-        const x = a[key] as string | number;
-        const y = b[key] as string | number;
-        if (x !== y) return (x < y ? -1 : 1) * (order === 'desc' ? -1 : 1);
-      }
-      return a.experiment_id < b.experiment_id ? -1 : 1;
+    const sorted = sortRecords(matched, q.order_by, ['creation_time DESC', 'experiment_id ASC'], (m, name) => {
+      const key = name.replace(/^attributes?\./, '');
+      return (m as Record<string, unknown>)[key === 'id' ? 'experiment_id' : key] as string | number | undefined;
     });
-    const offset = decodeToken(q.page_token);
-    const page = all.slice(offset, offset + max);
-    return { experiments: page, ...(offset + max < all.length ? { next_page_token: encodeToken(offset + max) } : {}) };
+    const { page, next } = pageOf(sorted, q.page_token, max);
+    return { experiments: page, ...(next ? { next_page_token: next } : {}) };
   };
   app.post(
     '/experiments/search',

@@ -28,10 +28,7 @@ export async function registerMlflow(app: Typed, ctx: ServerContext): Promise<vo
         tolerantJson(scope);
         installMlflowErrors(scope);
         const typed = scope as Typed;
-        if (prefix.startsWith('/ajax'))
-          typed.addHook('onRoute', (r) => {
-            r.schema = { ...(r.schema ?? {}), hide: true };
-          });
+        if (prefix.startsWith('/ajax')) hideFromDocs(scope);
         registerMlflowExperiments(typed, ctx);
         registerMlflowRuns(typed, ctx, runs);
         registerMlflowLogging(typed, ctx, runs);
@@ -46,10 +43,7 @@ export async function registerMlflow(app: Typed, ctx: ServerContext): Promise<vo
     await app.register(
       async (scope: FastifyInstance) => {
         installMlflowErrors(scope);
-        if (prefix.startsWith('/ajax'))
-          scope.addHook('onRoute', (r) => {
-            r.schema = { ...(r.schema ?? {}), hide: true };
-          });
+        if (prefix.startsWith('/ajax')) hideFromDocs(scope);
         registerMlflowArtifacts(scope, ctx, runs, models);
       },
       { prefix: `${prefix}-artifacts` },
@@ -62,4 +56,11 @@ export async function registerMlflow(app: Typed, ctx: ServerContext): Promise<vo
   app.get('/health', { schema: { hide: true }, config: { public: true } }, async (_req, reply) =>
     reply.type('text/plain; charset=utf-8').send('OK'),
   );
+}
+
+/** The /ajax-api twins answer like the /api routes but stay out of the OpenAPI document. */
+function hideFromDocs(scope: FastifyInstance): void {
+  scope.addHook('onRoute', (r) => {
+    r.schema = { ...(r.schema ?? {}), hide: true };
+  });
 }

@@ -2,13 +2,12 @@ import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { z } from 'zod';
 import type { ArtifactHub } from '../../artifacts/hub.ts';
-import { evaluate, parseFilter } from '../../search/index.ts';
 import type { Driver } from '../../store/driver.ts';
 import type { ServerContext, Typed } from '../context.ts';
 import { listLevel, safePath } from './artifact-paths.ts';
 import { hubOf } from './artifacts.ts';
 import { experimentById, invalid, mlflowExperimentId, mlflowState, notFound, requireActiveExperiment } from './ids.ts';
-import { decodeToken, encodeToken } from './paging.ts';
+import { filterRecords, pageOf, sortRecords } from './records.ts';
 import { Int64, Key, MAX_TAG_VALUE } from './schemas.ts';
 import { ensureMlflowTables } from './tables.ts';
 
@@ -138,6 +137,21 @@ function decode(r: Record<string, unknown>): LoggedModel {
     tags: JSON.parse(r.tags as string) as Record<string, string>,
     params: JSON.parse(r.params as string) as Record<string, string>,
   };
+}
+
+/** A logged model's attribute for filters and order_by. */
+function attribute(m: LoggedModel, key: string): string | number | null | undefined {
+  const attrs: Record<string, string | number | null> = {
+    name: m.name,
+    model_id: m.id,
+    source_run_id: m.sourceRunId,
+    status: m.status,
+    model_type: m.modelType,
+    creation_timestamp: m.createdAt,
+    creation_time: m.createdAt,
+    last_updated_timestamp: m.updatedAt,
+  };
+  return key in attrs ? attrs[key] : undefined;
 }
 
 /** MLflow's LoggedModel message. */
@@ -318,49 +332,22 @@ export function registerLoggedModels(app: Typed, ctx: ServerContext, models: Log
       const max = b.max_results ?? 50;
       if (max < 1 || max > 1000) throw invalid(`Invalid value ${max} for parameter 'max_results' supplied.`);
       const exps = await Promise.all((b.experiment_ids ?? []).map((id) => experimentById(store, id, 'read')));
-      let expr: ReturnType<typeof parseFilter> = null;
-      try {
-        expr = b.filter ? parseFilter(b.filter) : null;
-      } catch (e) {
-        throw invalid((e as Error).message);
-      }
-      const all = (await models.list(exps.map((e) => e.id))).filter(
-        (m) =>
-          !expr ||
-          evaluate(expr, ({ scope, key }) => {
-            const s = scope.toLowerCase();
-            if (s === 'tags' || s === 'tag') return m.tags[key];
-            if (s === 'params' || s === 'param') return m.params[key];
-            if (s !== 'column' && s !== 'attributes' && s !== 'attribute') return undefined;
-            const attrs: Record<string, string | number | null> = {
-              name: m.name,
-              model_id: m.id,
-              source_run_id: m.sourceRunId,
-              status: m.status,
-              model_type: m.modelType,
-              creation_timestamp: m.createdAt,
-              creation_time: m.createdAt,
-              last_updated_timestamp: m.updatedAt,
-            };
-            return attrs[key] ?? undefined;
-          }),
-      );
-      const orders = b.order_by?.length ? b.order_by : [{ field_name: 'creation_timestamp', ascending: false }];
-      const field = (m: LoggedModel, f: string) =>
-        f.includes('name') ? m.name : f.includes('updated') ? m.updatedAt : m.createdAt;
-      all.sort((x, y) => {
-        for (const o of orders) {
-          const a = field(x, o.field_name);
-          const c = field(y, o.field_name);
-          if (a !== c) return (a < c ? -1 : 1) * (o.ascending === false ? -1 : 1);
-        }
-        return x.id < y.id ? -1 : 1;
+      const matched = filterRecords(await models.list(exps.map((e) => e.id)), b.filter, (m, scope, key) => {
+        if (scope === 'tags' || scope === 'tag') return m.tags[key];
+        if (scope === 'params' || scope === 'param') return m.params[key];
+        if (scope !== 'column' && scope !== 'attributes' && scope !== 'attribute') return undefined;
+        return attribute(m, key) ?? undefined;
       });
-      const offset = decodeToken(b.page_token);
-      const page = all.slice(offset, offset + max);
+      const orders = (b.order_by ?? []).map((o) => `${o.field_name} ${o.ascending === false ? 'DESC' : 'ASC'}`);
+      const sorted = sortRecords(matched, orders, ['creation_timestamp DESC'], (m, name) => {
+        const v = attribute(m, name.replace(/^attributes?\./, ''));
+        if (v === undefined) throw invalid(`Invalid order by field name: ${name}`);
+        return v;
+      });
+      const { page, next } = pageOf(sorted, b.page_token, max);
       const out = [];
       for (const m of page) out.push((await message(m)).model);
-      return { models: out, ...(offset + max < all.length ? { next_page_token: encodeToken(offset + max) } : {}) };
+      return { models: out, ...(next ? { next_page_token: next } : {}) };
     },
   );
 }

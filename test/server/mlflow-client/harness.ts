@@ -61,10 +61,14 @@ export interface UiProcess {
 /** Starts `lockstep ui` (the real command) on a free port. */
 export async function startUi(args: string[], options: { cwd?: string } = {}): Promise<UiProcess> {
   // from its own directory: anything it writes next to the working directory stays out of the checkout
-  const child: ChildProcess = spawn(process.execPath, [join(ROOT, 'bin', 'lockstep.js'), 'ui', '--port', '0', ...args], {
-    cwd: options.cwd ?? process.cwd(),
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [join(ROOT, 'bin', 'lockstep.js'), 'ui', '--port', '0', ...args],
+    {
+      cwd: options.cwd ?? process.cwd(),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let output = '';
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`lockstep ui did not start: ${output}`)), 60_000);
