@@ -134,7 +134,7 @@ for (const backend of backends()) {
       assert.equal(out.active_after_restore, 6);
     });
 
-    it('stores artifacts up and down, a large one streamed', () => {
+    it('stores artifacts up and down, a large one streamed', (t) => {
       if (!available) return;
       assert.deepEqual(out.empty_listing, []);
       assert.deepEqual(out.listing, [
@@ -154,6 +154,9 @@ for (const backend of backends()) {
       assert.equal(out.big.same, true);
       // the server never held the file: its peak resident memory stayed well under the file's size
       const { peak } = ui.memory();
+      t.diagnostic(
+        `${BIG_MIB} MiB: up ${out.big.upload_s} s, down ${out.big.download_s} s; server RSS ${baseline.toFixed(0)} MiB at start, peak ${peak.toFixed(0)} MiB`,
+      );
       assert.ok(peak - baseline < Math.max(64, BIG_MIB * 0.6), `peak RSS ${peak} MiB, ${baseline} MiB at start`);
     });
 
