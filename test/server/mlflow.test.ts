@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { createServer } from '../../src/server/index.ts';
 import { backends, freshSession } from '../helpers.ts';
@@ -306,6 +307,57 @@ for (const backend of backends()) {
       );
       await ok('POST', 'experiments/restore', { experiment_id: expId });
       assert.equal((await ok('GET', 'experiments/get', { experiment_id: expId })).experiment.lifecycle_stage, 'active');
+    });
+
+    it('keeps MLflow’s lifecycle rules: deleted runs and experiments refuse writes', async () => {
+      const id = (await ok('POST', 'runs/create', { experiment_id: expId, start_time: t0 })).run.info.run_id;
+      await ok('POST', 'runs/delete', { run_id: id });
+      const writes: [string, object][] = [
+        ['runs/log-metric', { run_id: id, key: 'm', value: 1, timestamp: t0 }],
+        ['runs/log-parameter', { run_id: id, key: 'p', value: 'x' }],
+        ['runs/set-tag', { run_id: id, key: 't', value: 'x' }],
+        ['runs/log-batch', { run_id: id, metrics: [{ key: 'm', value: 1, timestamp: t0 }] }],
+        ['runs/update', { run_id: id, status: 'FINISHED' }],
+        ['runs/log-inputs', { run_id: id, datasets: [] }],
+      ];
+      for (const [path, body] of writes) {
+        const res = await call('POST', path, body);
+        assert.equal(res.status, 400, path);
+        assert.deepEqual(res.body, {
+          error_code: 'INVALID_PARAMETER_VALUE',
+          message: `The run ${id} must be in the 'active' state. Current state is deleted.`,
+        });
+      }
+      const ph = backend.name === 'postgres' ? '$1' : '?';
+      assert.deepEqual(await session.query(`SELECT key FROM metrics WHERE run_id = ${ph}`, [id]), []);
+      await ok('POST', 'runs/restore', { run_id: id });
+      await ok('POST', 'runs/log-metric', { run_id: id, key: 'm', value: 1, timestamp: t0 });
+      // MLflow 2's log-model appends the MLmodel to a tag
+      await ok('POST', 'runs/log-model', { run_id: id, model_json: '{"flavors": {"sklearn": {}}}' });
+      await ok('POST', 'runs/log-model', { run_id: id, model_json: '{"flavors": {"onnx": {}}}' });
+      const tags = (await ok('GET', 'runs/get', { run_id: id })).run.data.tags;
+      const history = tags.find((t: { key: string }) => t.key === 'mlflow.log-model.history');
+      assert.deepEqual(JSON.parse(history.value), [{ flavors: { sklearn: {} } }, { flavors: { onnx: {} } }]);
+
+      const doomed = (await ok('POST', 'experiments/create', { name: 'doomed' })).experiment_id;
+      await ok('POST', 'experiments/set-experiment-tag', { experiment_id: doomed, key: 'k', value: 'v' });
+      await ok('POST', 'experiments/delete-experiment-tag', { experiment_id: doomed, key: 'k' });
+      const again = await call('POST', 'experiments/delete-experiment-tag', { experiment_id: doomed, key: 'k' });
+      assert.deepEqual([again.status, again.body.error_code], [404, 'RESOURCE_DOES_NOT_EXIST']);
+      await ok('POST', 'experiments/delete', { experiment_id: doomed });
+      const refused = await call('POST', 'runs/create', { experiment_id: doomed });
+      assert.equal(
+        refused.body.message,
+        `The experiment ${doomed} must be in the 'active' state. Current state is deleted.`,
+      );
+      // names up to MLflow's 500 characters; a relative artifact location becomes absolute; runs:/ is refused
+      const long = await call('POST', 'experiments/create', { name: 'n'.repeat(501) });
+      assert.equal(long.body.message, "'name' exceeds the maximum length of 500 characters");
+      const located = await ok('POST', 'experiments/create', { name: 'n'.repeat(500), artifact_location: 'rel/dir' });
+      const got = (await ok('GET', 'experiments/get', { experiment_id: located.experiment_id })).experiment;
+      assert.equal(got.artifact_location, join(process.cwd(), 'rel', 'dir'));
+      const runsUri = await call('POST', 'experiments/create', { name: 'r', artifact_location: 'runs:/x/y' });
+      assert.match(runsUri.body.message, /cannot be a runs:\/ URI/);
     });
 
     it('answers under /ajax-api too, and names the bad field', async () => {
