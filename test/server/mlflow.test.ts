@@ -377,6 +377,11 @@ for (const backend of backends()) {
         missing.body.message,
         "Missing value for required parameter 'name'. See the API docs for more information about request parameters.",
       );
+      const long = await call('POST', 'runs/log-parameter', { run_id: runId, key: 'k'.repeat(251), value: 'v' });
+      assert.match(
+        long.body.message,
+        /for parameter 'key' supplied: {2}Too big: expected string to have <=250 characters/,
+      );
       const unknown = await call('GET', 'no/such/route');
       assert.deepEqual([unknown.status, unknown.body.error_code], [404, 'ENDPOINT_NOT_FOUND']);
       const malformed = await call('POST', 'runs/log-metric', '{"run_id": ');

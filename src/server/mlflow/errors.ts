@@ -37,16 +37,25 @@ function mlflowPath(parts: string[]): string {
  * required parameter 'name'." or "Invalid value 123 for parameter 'name'
  * supplied: …" (mlflow/server/handlers.py), which clients and tests match on.
  */
-function validationFailure(err: { validation: { instancePath?: string }[] }, req: FastifyRequest): ApiFailure {
+function validationFailure(
+  err: { validation: { instancePath?: string; keyword?: string; message?: string }[] },
+  req: FastifyRequest,
+): ApiFailure {
   const where = (err as { validationContext?: string }).validationContext === 'querystring' ? req.query : req.body;
   const parts = (err.validation[0]?.instancePath ?? '/').split('/').filter(Boolean);
   let value: unknown = where;
   for (const p of parts) value = value && typeof value === 'object' ? (value as Record<string, unknown>)[p] : undefined;
   const path = mlflowPath(parts) || 'body';
+  const issue = err.validation[0];
+  // a value of the wrong type gets MLflow's type hint; one of the right type but out of bounds says which bound
+  const hint =
+    issue?.keyword === 'too_big' || issue?.keyword === 'too_small' || issue?.keyword === 'invalid_format'
+      ? ` ${issue.message}.`
+      : ` Hint: Value was of type '${pythonType(value)}'.`;
   const message =
     value === undefined || value === ''
       ? `Missing value for required parameter '${path}'.${DOCS}`
-      : `Invalid value ${pythonJson(value)} for parameter '${path}' supplied:  Hint: Value was of type '${pythonType(value)}'.${DOCS}`;
+      : `Invalid value ${pythonJson(value)} for parameter '${path}' supplied: ${hint}${DOCS}`;
   return { status: 400, code: 'E_INPUT', message, extra: { mlflowCode: 'INVALID_PARAMETER_VALUE', field: path } };
 }
 

@@ -44,7 +44,11 @@ async function resolveSource(
       `Invalid model version source: '${source}'.${why || ' If supplying a source as an http, https, local file path, ftp, objectstore, or mlflow-artifacts uri, an absolute path must be provided without relative path references present. Please provide an absolute path.'}`,
     );
   let decoded = source;
-  for (let i = 0; i < 3 && decoded !== decodeURIComponent(decoded); i++) decoded = decodeURIComponent(decoded);
+  try {
+    for (let i = 0; i < 3 && decoded !== decodeURIComponent(decoded); i++) decoded = decodeURIComponent(decoded);
+  } catch {
+    throw bad();
+  }
   if (decoded.includes('\u0000') || decoded.split('/').includes('..')) throw bad();
   const hub = await hubOf(ctx);
   const under = (files: readonly StoredFile[], dir: string): StoredFile[] =>
@@ -56,6 +60,7 @@ async function resolveSource(
           : [],
     );
   const runs_ = /^runs:\/([^/]+)\/?(.*)$/.exec(source);
+  if (!runs_ && /^runs:/i.test(source)) throw bad(' Expected runs:/<run id>/<path>.');
   if (runs_) {
     const runId = runs_[1] as string;
     const exp = await runs.locate(runId);
