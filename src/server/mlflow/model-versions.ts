@@ -6,7 +6,7 @@ import { proxyRoot, resolveTarget, safePath } from './artifact-paths.ts';
 import { hubOf } from './artifacts.ts';
 import { invalid, notFound, type RunLocator } from './ids.ts';
 import type { LoggedModels } from './logged-models.ts';
-import { filterRecords, pageOf, sortRecords } from './records.ts';
+import { filterRecords, maxResults, pageOf, SearchRequest, sortRecords } from './records.ts';
 import { RegistryTag, registryOf } from './registry.ts';
 import {
   canonicalStage,
@@ -16,7 +16,6 @@ import {
   versionMessage,
   versionNumber,
 } from './registry-messages.ts';
-import { Int64 } from './schemas.ts';
 
 /** What a version is made from: the files under its source, with paths relative to it, and where they belong. */
 interface Source {
@@ -242,15 +241,8 @@ export function registerMlflowModelVersions(
     async (req) => latest(req.query),
   );
 
-  const Search = z.object({
-    filter: z.string().max(10_000).optional(),
-    max_results: Int64.optional(),
-    order_by: z.union([z.array(z.string()), z.string()]).optional(),
-    page_token: z.string().optional(),
-  });
-  const search = async (q: z.infer<typeof Search>) => {
-    const max = q.max_results ?? 10_000;
-    if (max < 1 || max > 200_000) throw invalid(`Invalid value ${max} for parameter 'max_results' supplied.`);
+  const search = async (q: z.infer<typeof SearchRequest>) => {
+    const max = maxResults(q.max_results, 10_000, 200_000);
     const registry = await registryOf(ctx);
     const all: ModelVersion[] = [];
     for (const m of await registry.list()) if (m.versions) all.push(...(await registry.versions(m.name)));
@@ -288,12 +280,12 @@ export function registerMlflowModelVersions(
     const { page, next } = pageOf(sorted, q.page_token, max);
     return { model_versions: page.map(versionMessage), ...(next ? { next_page_token: next } : {}) };
   };
-  app.get('/model-versions/search', { schema: { tags: ['mlflow'], querystring: Search } }, async (req) =>
+  app.get('/model-versions/search', { schema: { tags: ['mlflow'], querystring: SearchRequest } }, async (req) =>
     search(req.query),
   );
   app.post(
     '/model-versions/search',
-    { config: { access: 'read' }, schema: { tags: ['mlflow'], body: Search } },
+    { config: { access: 'read' }, schema: { tags: ['mlflow'], body: SearchRequest } },
     async (req) => search(req.body),
   );
 }

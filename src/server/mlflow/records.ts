@@ -1,12 +1,29 @@
+import { z } from 'zod';
 import { isLockstepError } from '../../errors.ts';
 import { type Expr, evaluate, parseFilter } from '../../search/index.ts';
 import { invalid } from './ids.ts';
 import { decodeToken, encodeToken, parseOrderBy } from './paging.ts';
+import { Int64 } from './schemas.ts';
 
 // Searching small collections in memory (experiments, registered models and
 // versions, logged models) with MLflow's filter, order_by and page tokens.
 
 type Value = string | number | boolean | null | undefined;
+
+/** The request of MLflow's searches over registered models and versions (a GET query or a POST body). */
+export const SearchRequest = z.object({
+  filter: z.string().max(10_000).optional(),
+  max_results: Int64.optional(),
+  order_by: z.union([z.array(z.string()), z.string()]).optional(),
+  page_token: z.string().optional(),
+});
+
+/** max_results, or its default, between 1 and `limit` (else MLflow's 400). */
+export function maxResults(given: number | undefined, fallback: number, limit: number): number {
+  const max = given ?? fallback;
+  if (max < 1 || max > limit) throw invalid(`Invalid value ${max} for parameter 'max_results' supplied.`);
+  return max;
+}
 
 /**
  * Keeps the records a filter matches; `lookup` gives a record's value for a

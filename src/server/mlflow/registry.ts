@@ -3,9 +3,8 @@ import type { ModelRegistry } from '../../models/registry.ts';
 import type { ServerContext, Typed } from '../context.ts';
 import { hubOf } from './artifacts.ts';
 import { invalid, notFound } from './ids.ts';
-import { filterRecords, pageOf, sortRecords } from './records.ts';
+import { filterRecords, maxResults, pageOf, SearchRequest, sortRecords } from './records.ts';
 import { inMlflowWords, modelMessage, versionMessage, versionNumber } from './registry-messages.ts';
-import { Int64 } from './schemas.ts';
 
 // MLflow's limits for the registry (mlflow/utils/validation.py)
 const MAX_TAG_KEY = 250;
@@ -91,15 +90,8 @@ export function registerMlflowRegistry(app: Typed, ctx: ServerContext): void {
     return {};
   });
 
-  const SearchModels = z.object({
-    filter: z.string().max(10_000).optional(),
-    max_results: Int64.optional(),
-    order_by: z.union([z.array(z.string()), z.string()]).optional(),
-    page_token: z.string().optional(),
-  });
-  const searchModels = async (q: z.infer<typeof SearchModels>) => {
-    const max = q.max_results ?? 100;
-    if (max < 1 || max > 1000) throw invalid(`Invalid value ${max} for parameter 'max_results' supplied.`);
+  const searchModels = async (q: z.infer<typeof SearchRequest>) => {
+    const max = maxResults(q.max_results, 100, 1000);
     const registry = await registryOf(ctx);
     const matched = filterRecords(await registry.list(), q.filter, (m, scope, key) => {
       if (scope === 'tags' || scope === 'tag') return m.tags[key];
@@ -119,12 +111,12 @@ export function registerMlflowRegistry(app: Typed, ctx: ServerContext): void {
     for (const m of page) registered_models.push(await modelMessage(registry, m));
     return { registered_models, ...(next ? { next_page_token: next } : {}) };
   };
-  app.get('/registered-models/search', { schema: { tags: ['mlflow'], querystring: SearchModels } }, async (req) =>
+  app.get('/registered-models/search', { schema: { tags: ['mlflow'], querystring: SearchRequest } }, async (req) =>
     searchModels(req.query),
   );
   app.post(
     '/registered-models/search',
-    { config: { access: 'read' }, schema: { tags: ['mlflow'], body: SearchModels } },
+    { config: { access: 'read' }, schema: { tags: ['mlflow'], body: SearchRequest } },
     async (req) => searchModels(req.body),
   );
 

@@ -9,19 +9,13 @@ import os
 import mlflow
 import requests
 from mlflow import MlflowClient
-from mlflow.exceptions import MlflowException
+
+from common import error_of
 
 uri = os.environ["MLFLOW_TRACKING_URI"].rstrip("/")
 client = MlflowClient()
 out = {}
 
-
-def error_of(fn):
-    try:
-        fn()
-    except MlflowException as e:
-        return {"code": e.error_code, "message": e.message}
-    return None
 
 
 def raw(method, path, **kw):

@@ -17,20 +17,14 @@ from mlflow import MlflowClient
 from mlflow.data.http_dataset_source import HTTPDatasetSource
 from mlflow.data.meta_dataset import MetaDataset
 from mlflow.entities import LoggedModelOutput, Metric, Param, RunTag, ViewType
-from mlflow.exceptions import MlflowException
+
+from common import error_of
 
 work, lockstep_model, big_mib = sys.argv[1], sys.argv[2], int(sys.argv[3])
 client = MlflowClient()
 out = {}
 
 
-def error_of(fn):
-    """The MLflow error code and message a call raises, or None."""
-    try:
-        fn()
-    except MlflowException as e:
-        return {"code": e.error_code, "message": e.message}
-    return None
 
 
 def sha256(path):
