@@ -105,7 +105,12 @@ export function backends(): Backend[] {
 /** Opens a session on a fresh database of the backend; returns undefined when the backend is unavailable (outside CI). */
 export async function freshSession(backend: Backend): Promise<Session | undefined> {
   if (backend.name === 'postgres' && !(await postgresAvailable())) return undefined;
-  return createSession(await backend.fresh());
+  // a PostgreSQL session keeps blobs under the working directory by default: never the checkout's
+  const dir = backend.name === 'postgres' ? tempDir() : undefined;
+  return createSession(
+    await backend.fresh(),
+    dir ? { artifacts: { blobs: join(dir, 'blobs'), cache: join(dir, 'cache') } } : {},
+  );
 }
 
 /**
