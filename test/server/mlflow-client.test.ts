@@ -152,12 +152,13 @@ for (const backend of backends()) {
       assert.deepEqual(out.downloaded_dict, { lr: 0.1 });
       assert.equal(out.big.bytes, BIG_MIB * 1024 * 1024);
       assert.equal(out.big.same, true);
-      // the server never held the file: its peak resident memory stayed well under the file's size
+      // the server never held the file: its peak resident memory over the whole workflow grew by less than
+      // the file's size (about 40 MiB here; holding the file would add 100 MiB at least)
       const { peak } = ui.memory();
       t.diagnostic(
         `${BIG_MIB} MiB: up ${out.big.upload_s} s, down ${out.big.download_s} s; server RSS ${baseline.toFixed(0)} MiB at start, peak ${peak.toFixed(0)} MiB`,
       );
-      assert.ok(peak - baseline < Math.max(64, BIG_MIB * 0.6), `peak RSS ${peak} MiB, ${baseline} MiB at start`);
+      assert.ok(peak - baseline < Math.max(64, BIG_MIB * 0.9), `peak RSS ${peak} MiB, ${baseline} MiB at start`);
     });
 
     it('keeps one model registry for MLflow, lockstep and serve', async () => {
@@ -175,6 +176,11 @@ for (const backend of backends()) {
       assert.equal(r.mv1.run_id, out.registry.trainer);
       assert.deepEqual(r.search_versions, [['compat-sklearn', '1']]);
       assert.deepEqual(r.latest, ['1']);
+      assert.deepEqual(r.production, [[r.iris_version, 'Production']]);
+      assert.deepEqual(r.iris_tags, { team: 'ml' });
+      assert.deepEqual(r.iris_aliases, { champion: r.iris_version });
+      // versions are downloaded from their own files in lockstep's registry
+      assert.match(r.download_uri, /^mlflow-artifacts:\/model-versions\/[0-9a-f-]{36}$/);
       assert.deepEqual(r.native, { versions: ['1'], aliases: { champion: '1' } });
       assert.equal(r.missing.code, 'RESOURCE_DOES_NOT_EXIST');
       assert.equal(r.bad_alias.code, 'INVALID_PARAMETER_VALUE');

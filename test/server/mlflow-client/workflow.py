@@ -219,7 +219,13 @@ mv2 = client.create_model_version("compat-sklearn", source=f"runs:/{trainer_id}/
 client.set_model_version_tag("compat-sklearn", mv2.version, "validated", "no")
 client.update_model_version("compat-sklearn", mv2.version, description="second")
 client.update_registered_model("compat-sklearn", description="sklearn through MLflow")
+client.delete_model_version_tag("compat-sklearn", mv2.version, "validated")
 client.delete_model_version("compat-sklearn", mv2.version)
+client.set_registered_model_tag("compat-iris", "drop", "me")
+client.delete_registered_model_tag("compat-iris", "drop")
+client.set_registered_model_alias("compat-iris", "old", mv_iris.version)
+client.delete_registered_model_alias("compat-iris", "old")
+client.transition_model_version_stage("compat-iris", mv_iris.version, "Production")
 by_alias = client.get_model_version_by_alias("compat-iris", "champion")
 sk = client.get_registered_model("compat-sklearn")
 out["registry"] = {
@@ -233,6 +239,10 @@ out["registry"] = {
         (v.name, v.version) for v in client.search_model_versions("name = 'compat-sklearn'")
     ],
     "latest": [v.version for v in client.get_latest_versions("compat-sklearn")],
+    "production": [(v.version, v.current_stage) for v in client.get_latest_versions("compat-iris", stages=["Production"])],
+    "iris_tags": client.get_registered_model("compat-iris").tags,
+    "iris_aliases": client.get_registered_model("compat-iris").aliases,
+    "download_uri": client.get_model_version_download_uri("compat-sklearn", "1"),
     "native": {
         "versions": [v.version for v in client.search_model_versions("name = 'native-iris'")],
         "aliases": client.get_registered_model("native-iris").aliases,
