@@ -99,3 +99,9 @@ export function insideRoot(root: string, name: unknown, what: string): string {
   }
   return target;
 }
+
+/** Whether a string is well-formed UTF-16 (no lone surrogate), which is what PostgreSQL text holds exactly. */
+export function isWellFormed(s: string): boolean {
+  // String.prototype.isWellFormed is native in Node 20; the ES2023 typings do not know it yet
+  return (s as unknown as { isWellFormed(): boolean }).isWellFormed();
+}

@@ -17,7 +17,15 @@ export function readYamlFile(path: string, flag: string): unknown {
       { details: { path, line: at?.line, column: at?.col } },
     );
   }
-  return doc.toJS();
+  try {
+    return doc.toJS({ maxAliasCount: 100 });
+  } catch (e) {
+    // yaml refuses an alias bomb (a billion laughs) here: bad input like any malformed file
+    throw new LockstepError('E_INPUT', `${flag}: ${path} cannot be read: ${(e as Error).message}`, {
+      cause: e,
+      details: { path },
+    });
+  }
 }
 
 /** A config file's content: an object (empty when the file is empty), or the `--select`ed section of it. */

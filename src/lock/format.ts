@@ -97,7 +97,12 @@ export function readLock(path: string): { lock: RunLock; file: string; hash: str
       `${file}${at ? `:${at.line}:${at.col}` : ''}: malformed run.lock: ${e?.message.split('\n')[0]}`,
     );
   }
-  const lock = doc.toJS() as RunLock;
+  let lock: RunLock;
+  try {
+    lock = doc.toJS({ maxAliasCount: 100 }) as RunLock;
+  } catch (e) {
+    throw new LockstepError('E_INPUT', `${file} cannot be read: ${(e as Error).message}`, { cause: e });
+  }
   if (!lock || typeof lock !== 'object' || typeof lock.id !== 'string' || !Array.isArray(lock.data)) {
     throw new LockstepError('E_INPUT', `${file} is not a lockstep run.lock (no id or data list)`);
   }

@@ -32,7 +32,12 @@ function lockDir(into: string, dir: unknown, tag: string): string {
  */
 function manifestFiles(text: string, tag: string, into: string): (ManifestFile & { dest: string | null })[] {
   const what = `manifest of tag ${tag}`;
-  const doc = parseYaml(text, { maxAliasCount: 100 }) as { locks?: unknown } | null;
+  let doc: { locks?: unknown } | null;
+  try {
+    doc = parseYaml(text, { maxAliasCount: 100 }) as { locks?: unknown } | null;
+  } catch (e) {
+    throw new LockstepError('E_INPUT', `${what} cannot be read: ${(e as Error).message}`, { cause: e });
+  }
   const locks = doc?.locks ?? {};
   if (typeof locks !== 'object' || locks === null || Array.isArray(locks))
     throw new LockstepError('E_INPUT', `${what}: "locks" must map lock ids to file lists`);

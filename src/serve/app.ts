@@ -10,6 +10,7 @@ import {
 import { LockstepError } from '../errors.ts';
 import { installAuth, normaliseTokens, type TokenSpec } from '../server/auth.ts';
 import { boundNames, installHostCheck } from '../server/hosts.ts';
+import { installInputChecks } from '../server/input.ts';
 import type { Session } from '../session.ts';
 import { VERSION } from '../version.ts';
 import { PredictionCache } from './cache.ts';
@@ -80,6 +81,7 @@ export async function createServeApp(options: ServeOptions): Promise<ServeApp> {
   installServeErrors(app);
   installHostCheck(app, boundNames('127.0.0.1', options.allowedHosts ?? []));
   installAuth(app, normaliseTokens(options.tokens));
+  installInputChecks(app);
   app.addHook('onResponse', (req, reply, done) => {
     req.log.info(
       {

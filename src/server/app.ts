@@ -17,6 +17,7 @@ import { installCors } from './cors.ts';
 import { installErrorHandler } from './errors.ts';
 import { installSecurityHeaders } from './headers.ts';
 import { boundNames, installHostCheck } from './hosts.ts';
+import { installInputChecks } from './input.ts';
 import { registerMlflow } from './mlflow/index.ts';
 import { registerNative } from './native/index.ts';
 import { openSqlRunner, type SqlEndpointOptions } from './sql/index.ts';
@@ -93,6 +94,7 @@ export async function createServer(options: ServerOptions): Promise<App> {
   installHostCheck(app, boundNames('127.0.0.1', options.allowedHosts ?? []), options.corsOrigins ?? []);
   installCors(app, options.corsOrigins ?? []);
   installSecurityHeaders(app);
+  installInputChecks(app);
   installAuth(app, tokens);
   await app.register(swagger, {
     openapi: {

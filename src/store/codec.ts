@@ -1,4 +1,5 @@
 import { LockstepError } from '../errors.ts';
+import { isWellFormed } from '../untrusted.ts';
 
 /**
  * The lockstep binary value encoding, version 1 ("LSB1").
@@ -109,12 +110,24 @@ export function unstorable(path: string, what: string, hint: string): LockstepEr
   });
 }
 
+/**
+ * How deep a stored value may nest. Deeper values are refused when stored
+ * (E_VALUE) and when decoded (E_CODEC), so that no reader (the codec, JSON,
+ * the API) runs out of stack on a value that was accepted.
+ */
+export const MAX_VALUE_DEPTH = 256;
+
+export function tooDeep(path: string): LockstepError {
+  return unstorable(path, `a value nested deeper than ${MAX_VALUE_DEPTH} levels`, 'flatten it or store it as a file');
+}
+
 export function isPlainObject(v: object): boolean {
   const proto = Object.getPrototypeOf(v);
   return proto === Object.prototype || proto === null;
 }
 
-function encodeInto(w: Writer, v: unknown, path: string, seen: Set<object>): void {
+function encodeInto(w: Writer, v: unknown, path: string, seen: Set<object>, depth = 0): void {
+  if (depth > MAX_VALUE_DEPTH) throw tooDeep(path);
   switch (typeof v) {
     case 'undefined':
       w.byte(1);
@@ -127,6 +140,12 @@ function encodeInto(w: Writer, v: unknown, path: string, seen: Set<object>): voi
       w.f64(v);
       return;
     case 'string':
+      if (!isWellFormed(v))
+        throw unstorable(
+          path,
+          'a string with a lone surrogate (not valid Unicode)',
+          'store well-formed text or the bytes',
+        );
       w.byte(6);
       w.string(v);
       return;
@@ -181,29 +200,35 @@ function encodeInto(w: Writer, v: unknown, path: string, seen: Set<object>): voi
     w.varint(o.length);
     for (let i = 0; i < o.length; i++) {
       if (!(i in o)) w.byte(9);
-      else encodeInto(w, o[i], `${path}[${i}]`, seen);
+      else encodeInto(w, o[i], `${path}[${i}]`, seen, depth + 1);
     }
   } else if (o instanceof Map) {
     w.byte(11);
     w.varint(o.size);
     let i = 0;
     for (const [k, val] of o) {
-      encodeInto(w, k, `${path}.<key ${i}>`, seen);
-      encodeInto(w, val, `${path}.get(${typeof k === 'string' ? JSON.stringify(k) : i})`, seen);
+      encodeInto(w, k, `${path}.<key ${i}>`, seen, depth + 1);
+      encodeInto(w, val, `${path}.get(${typeof k === 'string' ? JSON.stringify(k) : i})`, seen, depth + 1);
       i++;
     }
   } else if (o instanceof Set) {
     w.byte(12);
     w.varint(o.size);
     let i = 0;
-    for (const val of o) encodeInto(w, val, `${path}.<item ${i++}>`, seen);
+    for (const val of o) encodeInto(w, val, `${path}.<item ${i++}>`, seen, depth + 1);
   } else if (isPlainObject(o)) {
     const keys = Object.keys(o);
     w.byte(10);
     w.varint(keys.length);
     for (const k of keys) {
+      if (!isWellFormed(k))
+        throw unstorable(
+          `${path} (key ${JSON.stringify(k)})`,
+          'a lone surrogate (not valid Unicode)',
+          'use well-formed text',
+        );
       w.string(k);
-      encodeInto(w, (o as Record<string, unknown>)[k], `${path}.${k}`, seen);
+      encodeInto(w, (o as Record<string, unknown>)[k], `${path}.${k}`, seen, depth + 1);
     }
   } else {
     const name = o.constructor?.name ?? 'unknown';
@@ -273,7 +298,8 @@ function copyBuffer(b: Buffer): ArrayBuffer {
   return out;
 }
 
-function decodeFrom(r: Reader): unknown {
+function decodeFrom(r: Reader, depth = 0): unknown {
+  if (depth > MAX_VALUE_DEPTH) throw corrupt(`the value nests deeper than ${MAX_VALUE_DEPTH} levels`);
   const tag = r.byte();
   switch (tag) {
     case 0:
@@ -302,7 +328,7 @@ function decodeFrom(r: Reader): unknown {
       const a: unknown[] = new Array(n);
       for (let i = 0; i < n; i++) {
         if (r.buf[r.pos] === 9) r.pos++;
-        else a[i] = decodeFrom(r);
+        else a[i] = decodeFrom(r, depth + 1);
       }
       return a;
     }
@@ -312,7 +338,12 @@ function decodeFrom(r: Reader): unknown {
       for (let i = 0; i < n; i++) {
         const k = r.string();
         // defineProperty so that a stored "__proto__" key stays a plain key
-        Object.defineProperty(o, k, { value: decodeFrom(r), enumerable: true, writable: true, configurable: true });
+        Object.defineProperty(o, k, {
+          value: decodeFrom(r, depth + 1),
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
       }
       return o;
     }
@@ -320,15 +351,15 @@ function decodeFrom(r: Reader): unknown {
       const n = r.varint();
       const m = new Map<unknown, unknown>();
       for (let i = 0; i < n; i++) {
-        const k = decodeFrom(r);
-        m.set(k, decodeFrom(r));
+        const k = decodeFrom(r, depth + 1);
+        m.set(k, decodeFrom(r, depth + 1));
       }
       return m;
     }
     case 12: {
       const n = r.varint();
       const s = new Set<unknown>();
-      for (let i = 0; i < n; i++) s.add(decodeFrom(r));
+      for (let i = 0; i < n; i++) s.add(decodeFrom(r, depth + 1));
       return s;
     }
     case 13: {

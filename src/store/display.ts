@@ -1,10 +1,15 @@
+import { MAX_VALUE_DEPTH } from './codec.ts';
+
 /**
  * A stored value made JSON-safe for display (the CLI's --json, the API):
  * bigints as strings, dates as ISO strings, typed arrays as arrays, Maps and
  * Sets tagged, NaN and ±Infinity as strings. Display only: it does not
  * round-trip; the binary codec does.
  */
-export function toDisplay(v: unknown): unknown {
+export function toDisplay(v: unknown, depth = 0): unknown {
+  // bounded: a value stored before depths were limited must not take the reader's stack
+  if (depth > MAX_VALUE_DEPTH) return '…';
+  const inner = (x: unknown) => toDisplay(x, depth + 1);
   switch (typeof v) {
     case 'bigint':
       return v.toString();
@@ -21,14 +26,14 @@ export function toDisplay(v: unknown): unknown {
   if (v instanceof Date) return Number.isNaN(v.getTime()) ? 'Invalid Date' : v.toISOString();
   if (ArrayBuffer.isView(v)) {
     if (v instanceof DataView) return Array.from(new Uint8Array(v.buffer, v.byteOffset, v.byteLength));
-    return Array.from(v as unknown as ArrayLike<unknown>, toDisplay);
+    return Array.from(v as unknown as ArrayLike<unknown>, inner);
   }
   if (v instanceof ArrayBuffer) return Array.from(new Uint8Array(v));
-  if (Array.isArray(v)) return v.map(toDisplay);
-  if (v instanceof Map) return { $map: [...v].map(([k, x]) => [toDisplay(k), toDisplay(x)]) };
-  if (v instanceof Set) return { $set: [...v].map(toDisplay) };
+  if (Array.isArray(v)) return v.map(inner);
+  if (v instanceof Map) return { $map: [...v].map(([k, x]) => [inner(k), inner(x)]) };
+  if (v instanceof Set) return { $set: [...v].map(inner) };
   const out: Record<string, unknown> = {};
-  for (const [k, x] of Object.entries(v)) out[k] = toDisplay(x);
+  for (const [k, x] of Object.entries(v)) out[k] = inner(x);
   return out;
 }
 

@@ -1,4 +1,5 @@
-import { isPlainObject, unstorable } from './codec.ts';
+import { isWellFormed } from '../untrusted.ts';
+import { isPlainObject, MAX_VALUE_DEPTH, tooDeep, unstorable } from './codec.ts';
 
 /**
  * How a column stores its values. A column's kind is decided from every
@@ -28,6 +29,8 @@ export function kindOf(v: unknown, path: string): Kind | null {
     case 'bigint':
       return v >= INT64_MIN && v <= INT64_MAX ? 'bigint' : 'binary';
     case 'string':
+      checkUnicode(v, path);
+      // PostgreSQL text cannot hold a NUL: such strings travel in the codec
       return v.includes('\u0000') ? 'binary' : 'string';
     case 'function':
       throw unstorable(path, 'a function', 'store its result or a description instead');
@@ -44,9 +47,11 @@ export function kindOf(v: unknown, path: string): Kind | null {
  * and arrays of finite numbers, strings, booleans and null. Throws on values
  * that can never be stored, so that the error names the deepest path.
  */
-function isJsonSafe(v: unknown, path: string, seen: Set<object>): boolean {
+function isJsonSafe(v: unknown, path: string, seen: Set<object>, depth = 0): boolean {
+  if (depth > MAX_VALUE_DEPTH) throw tooDeep(path);
   switch (typeof v) {
     case 'string':
+      checkUnicode(v, path);
       return !v.includes('\u0000');
     case 'boolean':
       return true;
@@ -69,15 +74,16 @@ function isJsonSafe(v: unknown, path: string, seen: Set<object>): boolean {
   let safe = true;
   if (Array.isArray(o)) {
     for (let i = 0; i < o.length; i++) {
-      if (!(i in o) || !isJsonSafe(o[i], `${path}[${i}]`, seen)) {
+      if (!(i in o) || !isJsonSafe(o[i], `${path}[${i}]`, seen, depth + 1)) {
         safe = false;
         break;
       }
     }
   } else if (isPlainObject(o) && !(o instanceof Date)) {
     for (const k of Object.keys(o)) {
+      checkUnicode(k, `${path} (key ${JSON.stringify(k)})`);
       const item = (o as Record<string, unknown>)[k];
-      if (item === undefined || !isJsonSafe(item, `${path}.${k}`, seen)) {
+      if (item === undefined || !isJsonSafe(item, `${path}.${k}`, seen, depth + 1)) {
         safe = false;
         break;
       }
@@ -89,6 +95,15 @@ function isJsonSafe(v: unknown, path: string, seen: Set<object>): boolean {
   // A value that is not JSON-safe may still be unstorable deeper down (a
   // function inside a Map); the binary encoder reports that with its path.
   return safe;
+}
+
+/**
+ * A lone surrogate is not Unicode: UTF-8 (SQLite, PostgreSQL, the codec)
+ * would silently turn it into U+FFFD, so it is refused instead.
+ */
+export function checkUnicode(s: string, path: string): void {
+  if (!isWellFormed(s))
+    throw unstorable(path, 'a string with a lone surrogate (not valid Unicode)', 'store well-formed text or the bytes');
 }
 
 /** The kind of a column that must hold values of both kinds. */

@@ -117,6 +117,18 @@ describe('config plan', () => {
       inputError(() => resolve('--config', bad)),
       /malformed YAML in .*bad\.yml at line \d+, column \d+/,
     );
+    // a billion laughs: nine levels of aliases, each nine times the one before
+    const levels = ['a: &a ["x","x","x","x","x","x","x","x","x"]'];
+    for (let i = 1; i < 9; i++) {
+      const prev = String.fromCharCode(96 + i);
+      const name = String.fromCharCode(97 + i);
+      levels.push(`${name}: &${name} [${Array(9).fill(`*${prev}`).join(',')}]`);
+    }
+    const bomb = write(dir, 'bomb.yml', `${levels.join('\n')}\n`);
+    assert.match(
+      inputError(() => resolve('--config', bomb)),
+      /--config: .*bomb\.yml cannot be read: .*alias/i,
+    );
     const unknown = write(dir, 'unknown.yml', 'lr: 0.1\nmodle:\n  depth: 3\n');
     assert.match(
       inputError(() => resolve('--config', unknown)),

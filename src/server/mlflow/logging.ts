@@ -17,6 +17,7 @@ import {
   MAX_PARAMS_TAGS_PER_BATCH,
   MAX_TAG_VALUE,
   Metric,
+  Millis,
   Param,
   RunRef,
   Tag,
@@ -67,7 +68,7 @@ export function registerMlflowLogging(app: Typed, { store }: ServerContext, runs
     {
       schema: {
         tags: ['mlflow'],
-        body: RunRef.extend({ key: Key, value: Double, timestamp: Int64, step: Int64.optional() }),
+        body: RunRef.extend({ key: Key, value: Double, timestamp: Millis, step: Int64.optional() }),
       },
     },
     async (req) => {

@@ -21,7 +21,7 @@ import {
   USER_TAG,
 } from './ids.ts';
 import { decodeToken, encodeToken } from './paging.ts';
-import { Int64, RunRef, RunStatus, Tag, ViewType } from './schemas.ts';
+import { Int64, Millis, RunRef, RunStatus, Tag, ViewType } from './schemas.ts';
 import { mlflowFilter, mlflowSort, statusOverride } from './search.ts';
 
 export function registerMlflowRuns(app: Typed, { store }: ServerContext, runs: RunLocator): void {
@@ -41,7 +41,7 @@ export function registerMlflowRuns(app: Typed, { store }: ServerContext, runs: R
         body: z.object({
           experiment_id: z.string().optional(),
           user_id: z.string().max(1000).optional(),
-          start_time: Int64.optional(),
+          start_time: Millis.optional(),
           tags: z.array(Tag).max(1000).optional(),
           run_name: z.string().max(1000).optional(),
         }),
@@ -89,7 +89,7 @@ export function registerMlflowRuns(app: Typed, { store }: ServerContext, runs: R
         tags: ['mlflow'],
         body: RunRef.extend({
           status: RunStatus.optional(),
-          end_time: Int64.optional(),
+          end_time: Millis.optional(),
           run_name: z.string().max(1000).optional(),
         }),
       },

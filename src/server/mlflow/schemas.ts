@@ -6,13 +6,18 @@ import { z } from 'zod';
  * from the Python client and as strings from protobuf's own JSON printer:
  * both are accepted.
  */
-export const Int64 = z.union([
-  z.number().int(),
-  z
-    .string()
-    .regex(/^-?\d+$/)
-    .transform(Number),
-]);
+export const Int64 = z
+  .union([
+    z.number().int(),
+    z
+      .string()
+      .regex(/^-?\d+$/)
+      .transform(Number),
+  ])
+  // beyond 2^53 a number is no longer the integer sent ("99999999999999999999999" would become 1e23)
+  .refine(Number.isSafeInteger, 'an integer within ±9007199254740991');
+/** Milliseconds since 1970 that a Date can hold (±8.64e15). */
+export const Millis = Int64.refine((v) => Math.abs(v) <= 8.64e15, 'a time in milliseconds within ±8.64e15');
 /** Metric values: numbers, or protobuf JSON's spellings of the non-finite doubles. */
 export const Double = z.union([z.number(), z.enum(['NaN', 'Infinity', '-Infinity']).transform(Number)]);
 
@@ -27,7 +32,7 @@ export const MAX_ENTITIES_PER_BATCH = 1000;
 export const Key = z.string().min(1).max(MAX_KEY);
 export const Tag = z.object({ key: Key, value: z.string().max(MAX_TAG_VALUE) });
 export const Param = z.object({ key: Key, value: z.string().max(MAX_PARAM_VALUE) });
-export const Metric = z.object({ key: Key, value: Double, timestamp: Int64, step: Int64.optional() });
+export const Metric = z.object({ key: Key, value: Double, timestamp: Millis, step: Int64.optional() });
 
 /** Every run request names the run by `run_id`, `run_uuid` (deprecated) or both. */
 export const RunRef = z.object({ run_id: z.string().min(1).optional(), run_uuid: z.string().min(1).optional() });

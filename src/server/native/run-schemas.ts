@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { RunRecord } from '../../store/store.ts';
 import { toDisplay } from '../values.ts';
-import { DateInput } from './shared.ts';
+import { DateInput, MAX_TIME_MS } from './shared.ts';
 
 export const Status = z.enum(['pending', 'running', 'done', 'failed']);
 export const Values = z.record(z.string(), z.unknown());
@@ -9,7 +9,7 @@ const Point = z.object({
   key: z.string().min(1).max(250),
   value: z.union([z.number(), z.enum(['NaN', 'Infinity', '-Infinity'])]),
   step: z.number().int().nonnegative().optional(),
-  timestamp: z.number().int().nonnegative().optional(),
+  timestamp: z.number().int().nonnegative().max(MAX_TIME_MS).optional(),
 });
 export const PointsBody = z.array(Point).max(100_000);
 

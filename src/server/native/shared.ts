@@ -74,7 +74,15 @@ export function list(v: string | undefined): string[] | undefined {
 }
 
 /** A date given as ISO text or epoch milliseconds. */
-export const DateInput = z.union([z.iso.datetime({ offset: true }), z.number().int().nonnegative()]).nullable();
+/** The largest time a JavaScript Date holds (±100,000,000 days from 1970), in milliseconds. */
+export const MAX_TIME_MS = 8.64e15;
+
+export const DateInput = z
+  .union([
+    z.iso.datetime({ offset: true }).refine((v) => !Number.isNaN(new Date(v).getTime()), 'a date a Date can hold'),
+    z.number().int().nonnegative().max(MAX_TIME_MS),
+  ])
+  .nullable();
 
 export function toDate(v: string | number | null | undefined): Date | null {
   return v === null || v === undefined ? null : new Date(v);
