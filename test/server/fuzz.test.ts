@@ -207,7 +207,9 @@ for (const backend of backends()) {
       assert.ok(sent > 50, `only ${sent} requests in ${SECONDS} s`);
       // the bodies reach past validation too: some writes succeed
       const ok = [...statuses].filter(([s]) => s < 300).reduce((n, [, c]) => n + c, 0);
-      console.log(`fuzz on ${backend.name}: ${sent} requests, statuses ${JSON.stringify(Object.fromEntries(statuses))}`);
+      console.log(
+        `fuzz on ${backend.name}: ${sent} requests, statuses ${JSON.stringify(Object.fromEntries(statuses))}`,
+      );
       assert.ok(ok > 0, 'no random write succeeded');
     });
 
