@@ -42,6 +42,7 @@ export class ArtifactContext {
   private ready: Promise<void> | null = null;
   private store: BlobStore | null = null;
   private cache: string | null = null;
+  private recorded: Promise<void> | null = null;
 
   /** `locate` runs once, in {@link init}: the blob store's location may be recorded in the database. */
   constructor(
@@ -64,12 +65,25 @@ export class ArtifactContext {
       const where = await this.locate();
       this.store = openBlobStore(where.blobs);
       this.cache = where.cache;
-      await recordUse(this.store, this.dbUrl);
     })().catch((e) => {
       this.ready = null;
       throw e;
     });
     return this.ready;
+  }
+
+  /**
+   * Every blob this database stores goes through here: the first one records
+   * the database in the store, so that gc of another database sharing the
+   * store sees its references (a session that stores nothing records nothing).
+   */
+  private async put(digest: string, path: string): Promise<void> {
+    this.recorded ??= recordUse(this.blobs, this.dbUrl).catch((e) => {
+      this.recorded = null;
+      throw e;
+    });
+    await this.recorded;
+    await this.blobs.putFile(digest, path);
   }
 
   get blobs(): BlobStore {
@@ -96,7 +110,7 @@ export class ArtifactContext {
         const tmp = join(this.cacheDir, 'tmp', randomUUID());
         await mkdir(join(this.cacheDir, 'tmp'), { recursive: true });
         await writeFile(tmp, source);
-        await this.blobs.putFile(digest, tmp).finally(() => rm(tmp, { force: true }));
+        await this.put(digest, tmp).finally(() => rm(tmp, { force: true }));
       }
       return { kind: 'file', digest, size: source.byteLength, files: [{ path: '', digest, size: source.byteLength }] };
     }
@@ -106,7 +120,7 @@ export class ArtifactContext {
     const files: StoredFile[] = [];
     for (const f of tree.files) {
       const digest = await digestFile(f.abs);
-      await this.blobs.putFile(digest, f.abs);
+      await this.put(digest, f.abs);
       files.push({ path: f.path, digest, size: f.size });
     }
     if (tree.kind === 'file') return { kind: 'file', digest: files[0]!.digest, size, files };
@@ -161,7 +175,7 @@ export class ArtifactContext {
         source.on('close', () => aborted());
       });
       const digest = hash.digest('hex');
-      await this.blobs.putFile(digest, tmp);
+      await this.put(digest, tmp);
       return { path: '', digest, size };
     } finally {
       await rm(tmp, { force: true });

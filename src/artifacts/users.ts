@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { LockstepError } from '../errors.ts';
+import { isLockstepError, LockstepError } from '../errors.ts';
 import { openDriver } from '../store/open.ts';
 import type { BlobStore } from './blobstore.ts';
 
@@ -55,22 +55,25 @@ export async function otherReferences(store: BlobStore, dbUrl: string): Promise<
       );
     }
     const postgres = /^postgres(ql)?:\/\//i.test(url);
-    if (!postgres && !existsSync(url)) {
-      await store.removeUser(id);
+    const found = postgres || existsSync(url) ? await referencesOf(url, store.location) : null;
+    if (found === null) {
+      await store.removeUser(id); // the SQLite file or the PostgreSQL schema is gone, and its references with it
       continue;
     }
-    for (const digest of await referencesOf(url, store.location)) refs.set(digest, url);
+    for (const digest of found) refs.set(digest, url);
   }
   return refs;
 }
 
-async function referencesOf(url: string, location: string): Promise<string[]> {
+/** The digests a database references; null when it is gone (its schema no longer exists). */
+async function referencesOf(url: string, location: string): Promise<string[] | null> {
   let driver: Awaited<ReturnType<typeof openDriver>> | undefined;
   try {
-    driver = await openDriver(url);
+    driver = await openDriver(url, { readonly: true });
     const rows = await driver.all<{ digest: string }>('SELECT DISTINCT digest FROM stored_files');
     return rows.map((r) => r.digest);
   } catch (e) {
+    if (isLockstepError(e, 'E_NOT_FOUND')) return null;
     if (/no such table|does not exist/i.test((e as Error).message)) return [];
     throw new LockstepError(
       'E_UNAVAILABLE',

@@ -12,11 +12,13 @@ export function defaultUrl(): string {
  * Opens the backend a URL names:
  * `:memory:` or `sqlite::memory:`, a file path or `sqlite:path`,
  * `postgres://…` or `postgresql://…` (with `?schema=NAME` to use a schema).
+ * `readonly` opens what exists and creates nothing: a SQLite file must
+ * exist (and is opened read-only), a PostgreSQL schema too (E_NOT_FOUND).
  */
-export async function openDriver(url: string = defaultUrl()): Promise<Driver> {
+export async function openDriver(url: string = defaultUrl(), options: { readonly?: boolean } = {}): Promise<Driver> {
   if (typeof url !== 'string' || url === '')
     throw new LockstepError('E_INPUT', 'the database URL must be a non-empty string');
-  if (/^postgres(ql)?:\/\//i.test(url)) return PostgresDriver.open(url);
+  if (/^postgres(ql)?:\/\//i.test(url)) return PostgresDriver.open(url, options);
   if (/^https?:\/\//i.test(url)) {
     throw new LockstepError(
       'E_INPUT',
@@ -32,5 +34,5 @@ export async function openDriver(url: string = defaultUrl()): Promise<Driver> {
   let path = url.startsWith('sqlite:') ? url.slice('sqlite:'.length) : url;
   if (path.startsWith('//')) path = path.slice(2);
   if (path === '') throw new LockstepError('E_INPUT', 'sqlite: needs a path, for example sqlite:./lockstep.db');
-  return new SqliteDriver(path);
+  return new SqliteDriver(path, options);
 }

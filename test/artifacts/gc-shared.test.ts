@@ -5,11 +5,12 @@ import { existsSync, readdirSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
+import pg from 'pg';
 import { createSession } from '../../src/index.ts';
 import { gcLocks } from '../../src/lock/gc.ts';
 import { lock } from '../../src/lock/lock.ts';
 import { tagRuns } from '../../src/lock/tag.ts';
-import { runCli, tempDir } from '../helpers.ts';
+import { dropSchema, PG_URL, pgSchemaUrl, postgresAvailable, runCli, tempDir } from '../helpers.ts';
 import { makeRepo, write } from '../lock/fixtures.ts';
 
 describe('gc with shared blob stores and nested run directories', () => {
@@ -71,6 +72,41 @@ describe('gc with shared blob stores and nested run directories', () => {
       assert.ok(run.id);
     } finally {
       await a.close();
+    }
+  });
+
+  test('a PostgreSQL schema sharing the store counts; once dropped it is forgotten, not made again', async (t) => {
+    if (!(await postgresAvailable())) return t.skip('PostgreSQL unavailable');
+    const dir = tempDir();
+    const blobs = join(dir, 'blobs');
+    const { url, schema } = pgSchemaUrl();
+    const artifacts = { blobs, cache: join(dir, 'cache') };
+    const lite = await createSession(join(dir, 'a.db'), { artifacts });
+    const pgs = await createSession(url, { artifacts });
+    try {
+      await lite.createExperiment('e');
+      const e = await pgs.createExperiment('e');
+      await e.run(async (r) => {
+        await r.logArtifact('p.txt', Buffer.from('in postgres'));
+      });
+      const kept = await lite.artifactHub.gc({ graceMs: 0 });
+      assert.equal(kept.removed.length, 0);
+      assert.equal(kept.sharedWith, 1);
+      await pgs.close();
+      await dropSchema(schema);
+      const freed = await lite.artifactHub.gc({ graceMs: 0 });
+      assert.equal(freed.removed.length, 1);
+      const [row] = await lite.query('SELECT 1 AS one');
+      assert.ok(row);
+      const check = new pg.Client({ connectionString: PG_URL });
+      await check.connect();
+      const { rows } = await check.query('SELECT COUNT(*)::int AS n FROM pg_namespace WHERE nspname = $1', [schema]);
+      await check.end();
+      assert.equal(rows[0].n, 0, 'gc did not create the dropped schema again');
+    } finally {
+      await lite.close();
+      await pgs.close().catch(() => undefined);
+      await dropSchema(schema);
     }
   });
 

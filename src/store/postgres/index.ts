@@ -31,10 +31,15 @@ export class PostgresDriver implements Driver {
     this.pool.on('error', () => undefined);
   }
 
-  static async open(url: string): Promise<PostgresDriver> {
+  static async open(url: string, options: { readonly?: boolean } = {}): Promise<PostgresDriver> {
     const driver = new PostgresDriver(url);
+    let missing = false;
     try {
-      if (driver.schema) await driver.pool.query(`CREATE SCHEMA IF NOT EXISTS ${quoteId(driver.schema)}`);
+      if (driver.schema && !options.readonly)
+        await driver.pool.query(`CREATE SCHEMA IF NOT EXISTS ${quoteId(driver.schema)}`);
+      else if (driver.schema)
+        missing =
+          (await driver.pool.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [driver.schema])).rowCount === 0;
       else await driver.pool.query('SELECT 1');
     } catch (e) {
       await driver.pool.end().catch(() => undefined);
@@ -45,6 +50,10 @@ export class PostgresDriver implements Driver {
           cause: e,
         },
       );
+    }
+    if (missing) {
+      await driver.pool.end().catch(() => undefined);
+      throw new LockstepError('E_NOT_FOUND', `no schema "${driver.schema}" at ${driver.location}`);
     }
     return driver;
   }
