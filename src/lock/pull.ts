@@ -76,6 +76,11 @@ export async function pullTag(
   if (!sha) throw new LockstepError('E_NOT_FOUND', `tag "${name}" pins no code commit`);
   await git(into, ['checkout', '-q', '--detach', sha]);
   // the tag came from a remote: every directory it names must stay inside `into`
+  // and so must the data each lock names, which verify reads below
+  for (const lock of tag.locks)
+    for (const d of Array.isArray(lock.data) ? lock.data : [])
+      if (d?.path !== '.' && (typeof d?.path !== 'string' || !isAbsolute(d.path)))
+        insideRoot(into, d?.path, `tag ${name}: lock ${lock.id} data path`);
   const dirs = tag.locks.map((lock) =>
     typeof lock.dir === 'string' && isAbsolute(lock.dir) ? null : lockDir(into, lock.dir, name),
   );

@@ -83,6 +83,16 @@ describe('untrusted paths and digests', () => {
       writeFileSync(manifestPath, original);
       const ok = await pullTag('v1', { git: bare, data: store, into: join(parent, 'fine') });
       assert.ok(ok.ok);
+
+      // a tag whose lock names data outside the checkout: refused before verify reads it
+      const lockFile = join(root, 'out', 'run.lock');
+      writeFileSync(lockFile, readFileSync(lockFile, 'utf8').replace(/path: data\/raw/, 'path: ../../../etc'));
+      await tagRuns('v2', [join(root, 'out')], { session });
+      await pushTag('v2', { repo: root, git: bare, cache: false });
+      await assert.rejects(
+        pullTag('v2', { git: bare, into: join(parent, 'v2') }),
+        (e) => isLockstepError(e, 'E_INPUT') && /lock .* data path "\.\.\/\.\.\/\.\.\/etc" escapes/.test(e.message),
+      );
     } finally {
       await session.close();
     }
