@@ -1,9 +1,13 @@
+import { randomUUID } from 'node:crypto';
+import type { ArtifactContext, StoredFile } from '../artifacts/context.ts';
 import { LockstepError } from '../errors.ts';
 import type { Driver } from '../store/driver.ts';
-import { checkName, setTag } from './registry-rows.ts';
+import type { Detected } from './detect.ts';
+import { checkAlias, checkName, setAlias, setTag } from './registry-rows.ts';
+import type { RegisterVersionOptions } from './registry-types.ts';
 
-// Changes to a registered model as a whole (and to a version's description and
-// stage), for ModelRegistry; every one is one transaction.
+// The registry's writes for ModelRegistry: a new version, and changes to a model as
+// a whole or to a version's description and stage; each is one transaction.
 
 /** Creates a model with no versions yet. */
 export async function createModel(
@@ -103,4 +107,68 @@ export async function updateVersion(
 /** Deletes a tag of a version (or of the model, version 0); false when there was none. */
 export async function deleteTag(db: Driver, name: string, version: number, key: string): Promise<boolean> {
   return (await db.run('DELETE FROM model_tags WHERE model = ? AND version = ? AND key = ?', [name, version, key])) > 0;
+}
+
+/** Inserts a version (and its model on first use) with its files, tags and aliases; returns its number. */
+export async function insertVersion(
+  ctx: ArtifactContext,
+  name: string,
+  files: StoredFile[],
+  detected: Detected,
+  options: RegisterVersionOptions & { source?: string | null },
+): Promise<number> {
+  for (const a of options.aliases ?? []) checkAlias(a);
+  const metrics = options.metrics ?? {};
+  for (const [k, v] of Object.entries(metrics)) {
+    if (typeof v !== 'number' || !Number.isFinite(v))
+      throw new LockstepError('E_INPUT', `metric "${k}" must be a finite number`);
+  }
+  await ctx.init();
+  const digest = files.length === 1 ? (files[0] as StoredFile).digest : ctx.treeDigest(files);
+  const size = files.reduce((n, f) => n + f.size, 0);
+  const d = ctx.driver.dialect;
+  const now = d.toParam('date', new Date());
+  const id = randomUUID();
+  const version = await ctx.driver.transaction(async (tx) => {
+    const [known] = await tx.all('SELECT name FROM registered_models WHERE name = ?', [name]);
+    if (known) await tx.run('UPDATE registered_models SET updated_at = ? WHERE name = ?', [now, name]);
+    else
+      await tx.run('INSERT INTO registered_models (name, description, created_at, updated_at) VALUES (?, ?, ?, ?)', [
+        name,
+        null,
+        now,
+        now,
+      ]);
+    const [row] = await tx.all<{ v: unknown }>('SELECT MAX(version) AS v FROM model_versions WHERE model = ?', [name]);
+    const v = Number(row?.v ?? 0) + 1;
+    await tx.run(
+      `INSERT INTO model_versions (id, model, version, experiment_id, run_id, digest, size, algorithm, input_schema,
+         labels, metrics, description, created_at, format, source, stage, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      [
+        id,
+        name,
+        v,
+        options.experimentId ?? null,
+        options.runId ?? null,
+        digest,
+        size,
+        detected.algorithm,
+        d.toParam('json', detected.inputSchema),
+        d.toParam('json', detected.labels),
+        d.toParam('json', metrics),
+        options.description ?? null,
+        now,
+        detected.format,
+        options.source ?? null,
+        'None',
+        now,
+      ],
+    );
+    await ctx.writeFiles(tx, id, files);
+    for (const [k, val] of Object.entries(options.tags ?? {})) await setTag(tx, name, v, k, val);
+    for (const a of options.aliases ?? []) await setAlias(tx, name, a, v);
+    return v;
+  });
+  return version;
 }

@@ -1,7 +1,7 @@
 import { LockstepError } from '../errors.ts';
 import type { Driver, Row } from '../store/driver.ts';
 import type { ModelFormat } from './detect.ts';
-import type { ModelVersion } from './registry.ts';
+import type { ModelVersion } from './registry-types.ts';
 import { ALIAS_NAME, MODEL_NAME } from './uri.ts';
 
 // The registry's small writes and checks, shared by its methods (inside or outside a transaction).

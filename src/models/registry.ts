@@ -7,64 +7,20 @@ import type { Driver, Row } from '../store/driver.ts';
 import { type Detected, detectFormat, type ModelFormat, SERVABLE, unservable } from './detect.ts';
 import { checkModelFile, type ModelFile, parseModelFile } from './format.ts';
 import { LoadedModel } from './loaded.ts';
-import { createModel, deleteModel, deleteTag, describeModel, renameModel, updateVersion } from './registry-models.ts';
+import {
+  createModel,
+  deleteModel,
+  deleteTag,
+  describeModel,
+  insertVersion,
+  renameModel,
+  updateVersion,
+} from './registry-models.ts';
 import { checkAlias, checkName, decodeVersion, readAliases, readTags, setAlias, setTag } from './registry-rows.ts';
+import type { ModelVersion, RegisteredModel, RegisterVersionOptions, VersionFromFiles } from './registry-types.ts';
 import { type ModelRef, parseModelUri } from './uri.ts';
 
-/** One numbered version of a registered model. */
-export interface ModelVersion {
-  /** The version's own id (its files are the `stored_files` rows it owns). */
-  id: string;
-  model: string;
-  version: number;
-  /** What its files are: `lockstep` (served by `lockstep serve`), `mlflow`, `files` or `external`. */
-  format: ModelFormat;
-  /** Where the files came from (a run's artifacts, an MLflow URI), when the version was made from a location. */
-  source: string | null;
-  /** MLflow's (deprecated) stage: None, Staging, Production or Archived. */
-  stage: string;
-  runId: string | null;
-  experimentId: string | null;
-  digest: string;
-  size: number;
-  algorithm: string;
-  inputSchema: { features: { name: string; type: 'number' }[] };
-  labels: string[];
-  metrics: Record<string, number>;
-  tags: Record<string, string>;
-  aliases: string[];
-  description: string | null;
-  createdAt: Date;
-  updatedAt: Date;
-}
-
-export interface RegisteredModel {
-  name: string;
-  description: string | null;
-  latestVersion: number | null;
-  versions: number;
-  aliases: Record<string, number>;
-  tags: Record<string, string>;
-  createdAt: Date;
-  updatedAt: Date;
-}
-
-export interface RegisterVersionOptions {
-  runId?: string | null;
-  experimentId?: string | null;
-  metrics?: Record<string, number>;
-  tags?: Record<string, string>;
-  description?: string | null;
-  /** Aliases to point at the new version (moved from wherever they were). */
-  aliases?: string[];
-}
-
-/** A version made from files already in the blob store (an MLflow client registering a run's artifacts). */
-export interface VersionFromFiles extends RegisterVersionOptions {
-  /** The files, with paths relative to the model's directory. None: the version points at `source` outside lockstep. */
-  files: StoredFile[];
-  source?: string | null;
-}
+export type { ModelVersion, RegisteredModel, RegisterVersionOptions, VersionFromFiles } from './registry-types.ts';
 
 /**
  * The model registry: registered models, numbered versions linked to the run
@@ -118,62 +74,8 @@ export class ModelRegistry {
     detected: Detected,
     options: RegisterVersionOptions & { source?: string | null },
   ): Promise<ModelVersion> {
-    for (const a of options.aliases ?? []) checkAlias(a);
-    const metrics = options.metrics ?? {};
-    for (const [k, v] of Object.entries(metrics)) {
-      if (typeof v !== 'number' || !Number.isFinite(v))
-        throw new LockstepError('E_INPUT', `metric "${k}" must be a finite number`);
-    }
     await this.ctx.init();
-    const digest = files.length === 1 ? (files[0] as StoredFile).digest : this.ctx.treeDigest(files);
-    const size = files.reduce((n, f) => n + f.size, 0);
-    const d = this.db.dialect;
-    const now = d.toParam('date', new Date());
-    const id = randomUUID();
-    const version = await this.db.transaction(async (tx) => {
-      const [known] = await tx.all('SELECT name FROM registered_models WHERE name = ?', [name]);
-      if (known) await tx.run('UPDATE registered_models SET updated_at = ? WHERE name = ?', [now, name]);
-      else
-        await tx.run('INSERT INTO registered_models (name, description, created_at, updated_at) VALUES (?, ?, ?, ?)', [
-          name,
-          null,
-          now,
-          now,
-        ]);
-      const [row] = await tx.all<{ v: unknown }>('SELECT MAX(version) AS v FROM model_versions WHERE model = ?', [
-        name,
-      ]);
-      const v = Number(row?.v ?? 0) + 1;
-      await tx.run(
-        `INSERT INTO model_versions (id, model, version, experiment_id, run_id, digest, size, algorithm, input_schema,
-           labels, metrics, description, created_at, format, source, stage, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        [
-          id,
-          name,
-          v,
-          options.experimentId ?? null,
-          options.runId ?? null,
-          digest,
-          size,
-          detected.algorithm,
-          d.toParam('json', detected.inputSchema),
-          d.toParam('json', detected.labels),
-          d.toParam('json', metrics),
-          options.description ?? null,
-          now,
-          detected.format,
-          options.source ?? null,
-          'None',
-          now,
-        ],
-      );
-      await this.ctx.writeFiles(tx, id, files);
-      for (const [k, val] of Object.entries(options.tags ?? {})) await setTag(tx, name, v, k, val);
-      for (const a of options.aliases ?? []) await setAlias(tx, name, a, v);
-      return v;
-    });
-    return this.version(name, version);
+    return this.version(name, await insertVersion(this.ctx, name, files, detected, options));
   }
 
   /** Every registered model with its latest version and aliases. */
