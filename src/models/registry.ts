@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { ArtifactContext, StoredFile } from '../artifacts/context.ts';
 import { LockstepError } from '../errors.ts';
 import type { Driver, Row } from '../store/driver.ts';
-import { type Detected, detectFormat, type ModelFormat, SERVABLE, unservable } from './detect.ts';
+import { type Detected, detectFormat, SERVABLE, unservable } from './detect.ts';
 import { checkModelFile, type ModelFile, parseModelFile } from './format.ts';
 import { LoadedModel } from './loaded.ts';
 import {
