@@ -199,6 +199,8 @@ for (const backend of backends()) {
       assert.deepEqual(lm.files, ['MLmodel', 'model.pkl']);
       assert.deepEqual(lm.search, [lm.id]);
       assert.deepEqual(lm.outputs, [[lm.id, 3]]);
+      assert.deepEqual(lm.model_inputs, [lm.id]);
+      assert.equal(lm.deleted.code, 'RESOURCE_DOES_NOT_EXIST');
       assert.deepEqual(lm.registered, { version: '1', source: `models:/${lm.id}` });
       assert.deepEqual(lm.download, ['MLmodel', 'model.pkl', 'registered_model_meta']);
 

@@ -16,7 +16,7 @@ import mlflow
 from mlflow import MlflowClient
 from mlflow.data.http_dataset_source import HTTPDatasetSource
 from mlflow.data.meta_dataset import MetaDataset
-from mlflow.entities import LoggedModelOutput, Metric, Param, RunTag, ViewType
+from mlflow.entities import LoggedModelInput, LoggedModelOutput, Metric, Param, RunTag, ViewType
 
 from common import error_of
 
@@ -267,6 +267,9 @@ client.set_logged_model_tags(lm.model_id, {"k2": "v2"})
 client.delete_logged_model_tag(lm.model_id, "k")
 client.finalize_logged_model(lm.model_id, "READY")
 client.log_outputs(trainer_id, [LoggedModelOutput(lm.model_id, 3)])
+client.log_inputs(parent_id, models=[LoggedModelInput(lm.model_id)])
+gone = client.create_logged_model(exp_id, name="gone")
+client.delete_logged_model(gone.model_id)
 got_lm = client.get_logged_model(lm.model_id)
 mv_lm = mlflow.register_model(f"models:/{lm.model_id}", "compat-logged")
 out["logged"] = {
@@ -278,6 +281,8 @@ out["logged"] = {
     "files": sorted(f.path for f in client.list_logged_model_artifacts(lm.model_id)),
     "search": [m.model_id for m in client.search_logged_models([exp_id], filter_string="name = 'lm'")],
     "outputs": [(o.model_id, o.step) for o in client.get_run(trainer_id).outputs.model_outputs],
+    "model_inputs": [m.model_id for m in client.get_run(parent_id).inputs.model_inputs],
+    "deleted": error_of(lambda: client.get_logged_model(gone.model_id)),
     "registered": {"version": mv_lm.version, "source": mv_lm.source},
     "download": sorted(os.listdir(mlflow.artifacts.download_artifacts(
         f"models:/{lm.model_id}", dst_path=os.path.join(work, "dl-logged")))),
