@@ -384,6 +384,8 @@ for (const backend of backends()) {
       );
       const unknown = await call('GET', 'no/such/route');
       assert.deepEqual([unknown.status, unknown.body.error_code], [404, 'ENDPOINT_NOT_FOUND']);
+      const v3 = await app.inject({ method: 'POST', url: '/api/3.0/mlflow/traces', payload: {} });
+      assert.deepEqual([v3.statusCode, v3.json().error_code], [404, 'ENDPOINT_NOT_FOUND']);
       const malformed = await call('POST', 'runs/log-metric', '{"run_id": ');
       assert.equal(malformed.status, 400);
       assert.equal(malformed.body.error_code, 'INVALID_PARAMETER_VALUE');

@@ -49,6 +49,9 @@ export async function registerMlflow(app: Typed, ctx: ServerContext): Promise<vo
       { prefix: `${prefix}-artifacts` },
     );
   }
+  // MLflow 3's /api/3.0 routes (traces, GenAI datasets) are not served: the client falls back on ENDPOINT_NOT_FOUND
+  for (const prefix of ['/api/3.0/mlflow', '/ajax-api/3.0/mlflow'])
+    await app.register(async (scope: FastifyInstance) => installMlflowErrors(scope), { prefix });
   // MLflow's server answers these two as plain text; clients probe /version for features
   app.get('/version', { schema: { hide: true }, config: { public: true } }, async (_req, reply) =>
     reply.type('text/plain; charset=utf-8').send(VERSION),
