@@ -1,4 +1,5 @@
 import type { Kind } from './kinds.ts';
+import type { SyncTx } from './ops.ts';
 
 /** A row as the database returns it: column name to value. */
 export type Row = Record<string, unknown>;
@@ -29,6 +30,8 @@ export interface InsertSpec {
   rows: readonly (readonly unknown[])[];
   /** Upsert on these key columns: update every other column. */
   conflict?: readonly string[];
+  /** Update a conflicting row only where this holds (the existing row is the table's name, the new one `excluded`). */
+  conflictWhere?: string;
 }
 
 /**
@@ -58,6 +61,11 @@ export interface Driver {
     params?: readonly unknown[],
     options?: { timeoutMs?: number; maxRows?: number },
   ): Promise<Row[]>;
+  /**
+   * Runs `fn` in one write transaction synchronously, when the backend can
+   * (SQLite) and no other transaction is open; answers null otherwise.
+   */
+  trySync?<T>(fn: (tx: SyncTx) => T): { value: T } | null;
   close(): Promise<void>;
 }
 

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { LockstepError } from '../errors.ts';
 
-/** The columns every experiment table has; no config key, param or field may take these names. */
+/** The columns every experiment table has, as users see them. */
 export const RUN_COLUMNS = [
   'run_id',
   'status',
@@ -11,6 +11,23 @@ export const RUN_COLUMNS = [
   'error_stack',
   'params_key',
 ] as const;
+
+/**
+ * The live-run columns (layout 2): which execution of the run this row
+ * describes, the steps it has completed, who runs it and until when its
+ * lease holds. `run_` keeps them apart from the names users give.
+ */
+export const LIFECYCLE_COLUMNS = [
+  'run_attempt',
+  'run_steps',
+  'run_host',
+  'run_pid',
+  'run_executor',
+  'run_lease_until',
+] as const;
+
+/** No config key, param or field may take these names. */
+const RESERVED: readonly string[] = [...RUN_COLUMNS, ...LIFECYCLE_COLUMNS];
 
 const MAX_IDENTIFIER = 63; // PostgreSQL's limit, kept on SQLite too so that a file moves to a server
 
@@ -71,7 +88,7 @@ export function columnName(key: string, role: string): string {
       `${role} "${key}" is too long for a column name (at most ${MAX_IDENTIFIER} characters)`,
     );
   }
-  if ((RUN_COLUMNS as readonly string[]).includes(col.toLowerCase())) {
+  if (RESERVED.includes(col.toLowerCase())) {
     throw new LockstepError(
       'E_CONFLICT',
       `${role} "${key}" collides with the reserved run column "${col}"; rename it`,

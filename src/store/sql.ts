@@ -17,5 +17,5 @@ function conflictClause(spec: InsertSpec): string {
   const target = (spec.conflict ?? []).map(quoteId).join(', ');
   return updates.length === 0
     ? ` ON CONFLICT (${target}) DO NOTHING`
-    : ` ON CONFLICT (${target}) DO UPDATE SET ${updates.join(', ')}`;
+    : ` ON CONFLICT (${target}) DO UPDATE SET ${updates.join(', ')}${spec.conflictWhere ? ` WHERE ${spec.conflictWhere}` : ''}`;
 }

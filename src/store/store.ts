@@ -2,67 +2,28 @@ import { randomUUID } from 'node:crypto';
 import { LockstepError } from '../errors.ts';
 import { suggest } from '../suggest.ts';
 import { VERSION } from '../version.ts';
-import { CODEC_VERSION, encodeValue } from './codec.ts';
-import { collision, columnType, metaFromJson, metaToJson, migrateColumn, planColumns, sourceOf } from './columns.ts';
+import { CODEC_VERSION } from './codec.ts';
+import { metaFromJson, metaToJson, planColumns, sourceOf } from './columns.ts';
 import type { Driver, Row } from './driver.ts';
 import { quoteId } from './driver.ts';
-import { type Kind, kindOf, mergeKinds } from './kinds.ts';
-import { experimentTable, indexName } from './names.ts';
+import { type Kind, kindOf } from './kinds.ts';
+import { experimentTable } from './names.ts';
+import { all, run, runOps, runOpsSync } from './ops.ts';
+import { createSharedTables, experimentTableDdl, LAYOUT, upgradeExperimentTable } from './tables.ts';
+import type { ColumnInfo, ExperimentRecord, MetricPoint, RunRecord, RunStatus, RunWrite } from './types.ts';
+import { writeRunsOps } from './write.ts';
 
-export type Role = 'config' | 'param' | 'field';
-export type RunStatus = 'pending' | 'running' | 'done' | 'failed';
-
-export interface ColumnInfo {
-  role: Role;
-  key: string;
-  /** `null` while the column has held nothing but nulls. */
-  kind: Kind | null;
-}
-
-export interface ExperimentMeta {
-  tool: string;
-  codec: number;
-  /** Column name to what it holds, in creation order. */
-  columns: Record<string, ColumnInfo>;
-}
-
-export interface ExperimentRecord {
-  id: string;
-  name: string;
-  tableName: string;
-  description: string | null;
-  createdAt: Date;
-  updatedAt: Date;
-  fields: Record<string, unknown>;
-  meta: ExperimentMeta;
-}
-
-export interface MetricPoint {
-  key: string;
-  step: number;
-  timestamp: number;
-  value: number;
-}
-
-export interface RunRecord {
-  id: string;
-  status: RunStatus;
-  startedAt: Date | null;
-  endedAt: Date | null;
-  error: string | null;
-  errorStack: string | null;
-  paramsKey: string;
-  config: Record<string, unknown>;
-  params: Record<string, unknown>;
-  fields: Record<string, unknown>;
-}
-
-/** A run on its way to the database, with the metric points it logged since the last write. */
-export interface RunWrite extends RunRecord {
-  metrics: readonly MetricPoint[];
-  /** Drop the run's stored metric points first (the run was executed again). */
-  replaceMetrics: boolean;
-}
+export type {
+  ColumnInfo,
+  ExperimentMeta,
+  ExperimentRecord,
+  MetricPoint,
+  Role,
+  RunRecord,
+  RunStatus,
+  RunWrite,
+} from './types.ts';
+export { RUN_STATUSES } from './types.ts';
 
 /** A new experiment's record, before it is stored; checks the name and derives its table. */
 export function newExperimentRecord(name: string, description: string | null): ExperimentRecord {
@@ -76,7 +37,7 @@ export function newExperimentRecord(name: string, description: string | null): E
     createdAt: now,
     updatedAt: now,
     fields: {},
-    meta: { tool: VERSION, codec: CODEC_VERSION, columns: {} },
+    meta: { tool: VERSION, codec: CODEC_VERSION, layout: LAYOUT, columns: {} },
   };
 }
 
@@ -98,6 +59,12 @@ const RUN_COLUMN_KINDS: [string, Kind | null][] = [
   ['error', 'string'],
   ['error_stack', 'string'],
   ['params_key', 'string'],
+  ['run_attempt', null],
+  ['run_steps', null],
+  ['run_host', null],
+  ['run_pid', null],
+  ['run_executor', null],
+  ['run_lease_until', null],
 ];
 
 /** A column named by a user, matched case-insensitively, or a clear error with the closest name. */
@@ -128,28 +95,7 @@ export class Store {
   }
 
   private async createTables(): Promise<void> {
-    const t = (k: Kind) => this.driver.dialect.columnType(k);
-    await this.driver.transaction(async (tx) => {
-      await tx.exec(`CREATE TABLE IF NOT EXISTS experiments (
-        id TEXT PRIMARY KEY,
-        name TEXT NOT NULL UNIQUE,
-        table_name TEXT NOT NULL UNIQUE,
-        description TEXT,
-        created_at ${t('date')} NOT NULL,
-        updated_at ${t('date')} NOT NULL,
-        fields ${t('json')} NOT NULL,
-        meta ${t('json')} NOT NULL
-      )`);
-      await tx.exec(`CREATE TABLE IF NOT EXISTS metrics (
-        experiment_id TEXT NOT NULL,
-        run_id TEXT NOT NULL,
-        key TEXT NOT NULL,
-        step ${t('bigint')} NOT NULL,
-        "timestamp" ${t('bigint')} NOT NULL,
-        value ${t('number')}
-      )`);
-      await tx.exec('CREATE INDEX IF NOT EXISTS metrics_run_key ON metrics (experiment_id, run_id, key, step)');
-    });
+    await createSharedTables(this.driver);
   }
 
   private decodeExperiment(row: Row): ExperimentRecord {
@@ -169,7 +115,30 @@ export class Store {
   async getExperiment(name: string): Promise<ExperimentRecord | undefined> {
     await this.init();
     const rows = await this.driver.all('SELECT * FROM experiments WHERE name = ?', [name]);
-    return rows[0] ? this.decodeExperiment(rows[0]) : undefined;
+    if (!rows[0]) return undefined;
+    const exp = this.decodeExperiment(rows[0]);
+    if ((exp.meta.layout ?? 1) < LAYOUT) await this.upgrade(exp);
+    return exp;
+  }
+
+  /** Brings an experiment table made by an older lockstep up to the current layout. */
+  private async upgrade(exp: ExperimentRecord): Promise<void> {
+    const d = this.driver.dialect;
+    await this.driver.transaction((tx) =>
+      runOps(
+        tx,
+        (function* () {
+          const [row] = yield* all(`SELECT meta FROM experiments WHERE id = ?${d.forUpdate}`, [exp.id]);
+          if (!row) return;
+          const meta = metaFromJson(d.fromColumn('json', row.meta));
+          if (yield* upgradeExperimentTable(d, exp.tableName, meta.layout)) {
+            meta.layout = LAYOUT;
+            yield* run('UPDATE experiments SET meta = ? WHERE id = ?', [d.toParam('json', metaToJson(meta)), exp.id]);
+          }
+          exp.meta = meta;
+        })(),
+      ),
+    );
   }
 
   async requireExperiment(name: string): Promise<ExperimentRecord> {
@@ -229,18 +198,7 @@ export class Store {
           d.toParam('json', metaToJson(exp.meta)),
         ],
       );
-      await tx.exec(`CREATE TABLE ${quoteId(tableName)} (
-        run_id TEXT PRIMARY KEY,
-        status TEXT NOT NULL,
-        started_at ${d.columnType('date')},
-        ended_at ${d.columnType('date')},
-        error TEXT,
-        error_stack TEXT,
-        params_key TEXT NOT NULL
-      )`);
-      await tx.exec(
-        `CREATE INDEX ${quoteId(indexName(tableName, 'params_key'))} ON ${quoteId(tableName)} (params_key)`,
-      );
+      for (const ddl of experimentTableDdl(d, tableName)) await tx.exec(ddl);
     });
     return exp;
   }
@@ -250,6 +208,7 @@ export class Store {
     await this.driver.transaction(async (tx) => {
       await tx.exec(`DROP TABLE IF EXISTS ${quoteId(exp.tableName)}`);
       await tx.run('DELETE FROM metrics WHERE experiment_id = ?', [exp.id]);
+      await tx.run('DELETE FROM metrics_archive WHERE experiment_id = ?', [exp.id]);
       await tx.run('DELETE FROM experiments WHERE id = ?', [exp.id]);
     });
   }
@@ -283,96 +242,59 @@ export class Store {
   /**
    * Writes runs in one transaction: new keys add columns, a key whose values
    * disagree in type turns its column into the binary encoding, rows are
-   * upserted by run id. Every value is checked before anything is written.
+   * upserted by run id, metric points join their run's current series. Every
+   * value is checked before anything is written.
    */
   async writeRuns(exp: ExperimentRecord, runs: readonly RunWrite[]): Promise<void> {
     if (runs.length === 0) return;
     const incoming = planColumns(runs, exp.meta.columns);
     const d = this.driver.dialect;
-    await this.driver.transaction(async (tx) => {
-      // Another process may have added columns since `exp` was read.
-      const [row] = await tx.all(`SELECT meta FROM experiments WHERE id = ?${d.forUpdate}`, [exp.id]);
-      if (!row)
-        throw new LockstepError(
-          'E_NOT_FOUND',
-          `experiment "${exp.name}" was deleted while its runs were being written`,
-        );
-      const meta = metaFromJson(d.fromColumn('json', row.meta));
-      const table = quoteId(exp.tableName);
-      for (const [col, info] of incoming) {
-        const have = meta.columns[col];
-        if (have && (have.role !== info.role || have.key !== info.key)) throw collision(col, have, info);
-        const clash = Object.entries(meta.columns).find(([c]) => c !== col && c.toLowerCase() === col.toLowerCase());
-        if (clash) throw collision(col, clash[1], info);
-        if (!have) {
-          await tx.exec(`ALTER TABLE ${table} ADD COLUMN ${quoteId(col)} ${columnType(d, info.kind)}`);
-          meta.columns[col] = { ...info };
-        } else {
-          const kind = mergeKinds(have.kind, info.kind);
-          if (kind !== have.kind) {
-            await migrateColumn(tx, exp.tableName, col, have.kind, kind);
-            have.kind = kind;
-          }
-        }
-      }
-      const cols = Object.keys(meta.columns).filter((c) => incoming.has(c));
-      const kinds = cols.map((c) => (meta.columns[c] as ColumnInfo).kind);
-      const sources = cols.map((c) => sourceOf((meta.columns[c] as ColumnInfo).role));
-      const keys = cols.map((c) => (meta.columns[c] as ColumnInfo).key);
-      const rows: unknown[][] = new Array(runs.length);
-      for (let i = 0; i < runs.length; i++) {
-        const run = runs[i] as RunWrite;
-        const row: unknown[] = new Array(7 + cols.length);
-        row[0] = run.id;
-        row[1] = run.status;
-        row[2] = d.toParam('date', run.startedAt);
-        row[3] = d.toParam('date', run.endedAt);
-        row[4] = run.error;
-        row[5] = run.errorStack;
-        row[6] = run.paramsKey;
-        for (let c = 0; c < cols.length; c++) {
-          const v = run[sources[c] as 'fields'][keys[c] as string];
-          const kind = kinds[c] as Kind | null;
-          row[7 + c] = v == null || kind === null ? null : kind === 'binary' ? encodeValue(v) : d.toParam(kind, v);
-        }
-        rows[i] = row;
-      }
-      await tx.insert({
-        table: exp.tableName,
-        columns: ['run_id', 'status', 'started_at', 'ended_at', 'error', 'error_stack', 'params_key', ...cols],
-        rows,
-        conflict: ['run_id'],
-      });
-      const replaced = runs.filter((r) => r.replaceMetrics).map((r) => r.id);
-      for (let i = 0; i < replaced.length; i += 500) {
-        const ids = replaced.slice(i, i + 500);
-        await tx.run(`DELETE FROM metrics WHERE experiment_id = ? AND run_id IN (${ids.map(() => '?').join(', ')})`, [
-          exp.id,
-          ...ids,
-        ]);
-      }
-      const points: unknown[][] = [];
-      for (const run of runs) {
-        for (const p of run.metrics) points.push([exp.id, run.id, p.key, p.step, p.timestamp, p.value]);
-      }
-      await tx.insert({
-        table: 'metrics',
-        columns: ['experiment_id', 'run_id', 'key', 'step', 'timestamp', 'value'],
-        rows: points,
-      });
-      const now = new Date();
-      await tx.run('UPDATE experiments SET meta = ?, updated_at = ? WHERE id = ?', [
-        d.toParam('json', metaToJson(meta)),
-        d.toParam('date', now),
-        exp.id,
-      ]);
-      exp.meta = meta;
-      exp.updatedAt = now;
-    });
+    await this.driver.transaction((tx) => runOps(tx, writeRunsOps(d, exp, runs, incoming)));
+  }
+
+  /**
+   * The same write, done before this call returns, when the backend can
+   * (SQLite, with no other transaction open). Answers false, writing
+   * nothing, when it cannot: the caller writes asynchronously instead.
+   */
+  writeRunsSync(exp: ExperimentRecord, runs: readonly RunWrite[]): boolean {
+    if (!this.driver.trySync) return false;
+    if (runs.length === 0) return true;
+    const incoming = planColumns(runs, exp.meta.columns);
+    const d = this.driver.dialect;
+    return this.driver.trySync((tx) => runOpsSync(tx, writeRunsOps(d, exp, runs, incoming))) !== null;
+  }
+
+  private reaped = new Map<string, number>();
+
+  /**
+   * Marks `interrupted` the runs of an experiment still `running` whose lease
+   * ran out: their process died (`kill -9`, out of memory, a lost node)
+   * without saying so. Readers call it (at most once a second per
+   * experiment), so nothing stays `running` forever; the next `execute` runs
+   * them again.
+   */
+  async reapInterrupted(exp: ExperimentRecord): Promise<number> {
+    const now = Date.now();
+    if (now - (this.reaped.get(exp.id) ?? 0) < 1000) return 0;
+    this.reaped.set(exp.id, now);
+    const reason =
+      "'interrupted: ' || COALESCE(run_executor, 'its executor') || ' on ' || COALESCE(run_host, '?') || ' (pid ' || COALESCE(CAST(run_pid AS TEXT), '?') || ') stopped renewing its lease; the next execute runs it again'";
+    try {
+      return await this.driver.run(
+        `UPDATE ${quoteId(exp.tableName)} SET status = 'interrupted', error = ${reason}, error_stack = NULL, run_lease_until = NULL WHERE status = 'running' AND run_lease_until IS NOT NULL AND run_lease_until < ?`,
+        [now],
+      );
+    } catch (e) {
+      // a read-only database can still be read: the runs then just look `running`
+      if (/readonly|read-only/i.test((e as Error).message)) return 0;
+      throw e;
+    }
   }
 
   /** Reads every run of an experiment back with its values in their original types. */
   async readRuns(exp: ExperimentRecord, where?: { runIds?: readonly string[] }): Promise<RunRecord[]> {
+    await this.reapInterrupted(exp);
     const d = this.driver.dialect;
     const cols = Object.entries(exp.meta.columns);
     const select = [
@@ -383,6 +305,12 @@ export class Store {
       'error',
       'error_stack',
       'params_key',
+      'run_attempt',
+      'run_steps',
+      'run_host',
+      'run_pid',
+      'run_executor',
+      'run_lease_until',
       ...cols.map(([c, info]) => (info.kind ? d.selectExpr(quoteId(c), info.kind) : quoteId(c))),
     ].join(', ');
     let sql = `SELECT ${select} FROM ${quoteId(exp.tableName)}`;
@@ -392,10 +320,20 @@ export class Store {
       params.push(...where.runIds);
     }
     const rows = await this.driver.all(sql, params);
-    const plan = cols.map(([c, info]) => [c, info.key, sourceOf(info.role), info.kind] as const);
+    const plan = cols.map(([c, info]) => [c, info.key, sourceOf(info.role), info.kind, info.field === true] as const);
+    const steps = new Map<string, readonly string[]>();
     const out: RunRecord[] = new Array(rows.length);
     for (let i = 0; i < rows.length; i++) {
       const row = rows[i] as Row;
+      const stepsText = row.run_steps as string | null;
+      let runSteps: readonly string[] | null = null;
+      if (stepsText !== null && stepsText !== undefined) {
+        runSteps = steps.get(stepsText) ?? null;
+        if (!runSteps) {
+          runSteps = Object.freeze(JSON.parse(stepsText) as string[]);
+          steps.set(stepsText, runSteps);
+        }
+      }
       const rec: RunRecord = {
         id: row.run_id as string,
         status: row.status as RunStatus,
@@ -407,10 +345,20 @@ export class Store {
         config: {},
         params: {},
         fields: {},
+        attempt: Number(row.run_attempt ?? 0),
+        steps: runSteps,
+        host: (row.run_host as string | null) ?? null,
+        pid: row.run_pid == null ? null : Number(row.run_pid),
+        executor: (row.run_executor as string | null) ?? null,
+        leaseUntil: row.run_lease_until == null ? null : Number(row.run_lease_until),
       };
-      for (const [c, key, source, kind] of plan) {
+      for (const [c, key, source, kind, field] of plan) {
         const raw = row[c];
-        if (raw !== null && raw !== undefined && kind) rec[source][key] = d.fromColumn(kind, raw);
+        if (raw !== null && raw !== undefined && kind) {
+          const v = d.fromColumn(kind, raw);
+          rec[source][key] = v;
+          if (field) rec.fields[key] = v;
+        }
       }
       out[i] = rec;
     }
@@ -423,6 +371,7 @@ export class Store {
    * from the search-grammar compiler, or typed by a CLI user on their own data.
    */
   async queryRuns(exp: ExperimentRecord, options: RunQuery = {}): Promise<Row[]> {
+    await this.reapInterrupted(exp);
     const d = this.driver.dialect;
     const known = new Map<string, Kind | null>(RUN_COLUMN_KINDS);
     for (const [c, info] of Object.entries(exp.meta.columns)) known.set(c, info.kind);
@@ -464,6 +413,7 @@ export class Store {
 
   /** The number of runs matching a condition. */
   async countRuns(exp: ExperimentRecord, where?: { sql: string; params: readonly unknown[] }): Promise<number> {
+    await this.reapInterrupted(exp);
     const sql = `SELECT COUNT(*) AS n FROM ${quoteId(exp.tableName)}${where ? ` WHERE (${where.sql})` : ''}`;
     try {
       const [row] = await this.driver.all<{ n: number | bigint }>(sql, where?.params ?? []);
@@ -480,14 +430,42 @@ export class Store {
         const marks = ids.map(() => '?').join(', ');
         await tx.run(`DELETE FROM ${quoteId(exp.tableName)} WHERE run_id IN (${marks})`, ids);
         await tx.run(`DELETE FROM metrics WHERE experiment_id = ? AND run_id IN (${marks})`, [exp.id, ...ids]);
+        await tx.run(`DELETE FROM metrics_archive WHERE experiment_id = ? AND run_id IN (${marks})`, [exp.id, ...ids]);
       }
     });
   }
 
-  async readMetrics(exp: ExperimentRecord, runId: string, key?: string): Promise<MetricPoint[]> {
+  /**
+   * A run's metric series, by key or all keys: its current attempt's points,
+   * or with `attempt` those of an earlier execution (kept in `metrics_archive`).
+   */
+  async readMetrics(
+    exp: ExperimentRecord,
+    runId: string,
+    key?: string,
+    options: { attempt?: number } = {},
+  ): Promise<MetricPoint[]> {
+    const params: unknown[] = [exp.id, runId];
+    let table = 'metrics';
+    let where = '';
+    if (options.attempt !== undefined) {
+      const [row] = await this.driver.all<{ a: number }>(
+        `SELECT run_attempt AS a FROM ${quoteId(exp.tableName)} WHERE run_id = ?`,
+        [runId],
+      );
+      if (Number(row?.a) !== options.attempt) {
+        table = 'metrics_archive';
+        where = ' AND attempt = ?';
+        params.push(options.attempt);
+      }
+    }
+    if (key) {
+      where += ' AND key = ?';
+      params.push(key);
+    }
     const rows = await this.driver.all<MetricPoint>(
-      `SELECT key, step, "timestamp", value FROM metrics WHERE experiment_id = ? AND run_id = ?${key ? ' AND key = ?' : ''} ORDER BY key, step`,
-      key ? [exp.id, runId, key] : [exp.id, runId],
+      `SELECT key, step, "timestamp", value FROM ${table} WHERE experiment_id = ? AND run_id = ?${where} ORDER BY key, step`,
+      params,
     );
     return rows.map((r) => ({ key: r.key, step: Number(r.step), timestamp: Number(r.timestamp), value: r.value }));
   }

@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import { LockstepError } from '../../errors.ts';
 import type { Driver, InsertSpec, Row } from '../driver.ts';
 import { normaliseInteger } from '../driver.ts';
+import type { SyncTx } from '../ops.ts';
 import { insertSql } from '../sql.ts';
 import { sqliteDialect } from './dialect.ts';
 
@@ -106,6 +107,27 @@ export class SqliteDriver implements Driver {
       this.gate = null;
     }
   }
+
+  trySync<T>(fn: (tx: SyncTx) => T): { value: T } | null {
+    if (this.gate || this.db.inTransaction) return null;
+    this.db.prepare('BEGIN IMMEDIATE').run();
+    try {
+      const value = fn(this.syncTx);
+      this.db.prepare('COMMIT').run();
+      return { value };
+    } catch (e) {
+      if (this.db.inTransaction) this.db.prepare('ROLLBACK').run();
+      throw e;
+    }
+  }
+
+  private readonly syncTx: SyncTx = {
+    dialect: this.dialect,
+    all: (sql, params) => this.allNow(sql, params) as Row[],
+    run: (sql, params) => this.runNow(sql, params),
+    exec: (sql) => this.execNow(sql),
+    insert: (spec) => this.insertNow(spec),
+  };
 
   /** The same driver for code running inside a transaction: no waiting on the gate. */
   private transactionView(): Driver {
