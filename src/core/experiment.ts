@@ -1,8 +1,10 @@
 import { LockstepError } from '../errors.ts';
 import { executeExperiment } from '../exec/dispatch.ts';
 import { executeRun } from '../exec/inline.ts';
+import { Recorder } from '../exec/recorder.ts';
+import { stepNames } from '../exec/steps.ts';
 import type { ExecuteOptions, ExecuteSummary, Step, Steps } from '../exec/types.ts';
-import type { ExperimentRecord, MetricPoint, Store } from '../store/store.ts';
+import type { ExperimentRecord, MetricPoint, RunWrite, Store } from '../store/store.ts';
 import { type Grid, product } from './grid.ts';
 import { Run } from './run.ts';
 import { Runs } from './runs.ts';
@@ -103,7 +105,19 @@ export class Experiment {
     if (typeof fn !== 'function') throw new LockstepError('E_INPUT', 'experiment.run expects a function (run) => …');
     const run = new Run(params);
     this.runs.add(run);
-    await executeRun(run, [fn], {});
+    const recorder = new Recorder(this.store, this.record, { executor: 'inline' });
+    recorder.startTimer();
+    try {
+      await executeRun(run, [fn], {}, undefined, {
+        mode: 'fresh',
+        names: stepNames([fn]),
+        started: (r) => recorder.started(r),
+      });
+    } finally {
+      recorder.detach(run);
+      await recorder.close();
+    }
+    // written here, not by the recorder: a value the store refuses is the caller's error, as with persist()
     await this.writeRuns([run]);
     if (run.status === 'failed') {
       const err = new LockstepError('E_RUN', `run ${run.id} failed: ${run.error?.message}`);
@@ -122,10 +136,13 @@ export class Experiment {
   }
 
   private async writeRuns(runs: Run[]): Promise<void> {
-    await this.store.writeRuns(
-      this.record,
-      runs.map((r) => r.toWrite()),
-    );
+    const writes = runs.map((r) => r.takeWrite());
+    try {
+      await this.store.writeRuns(this.record, writes);
+    } catch (e) {
+      runs.forEach((r, i) => r.restoreWrite(writes[i] as RunWrite));
+      throw e;
+    }
     for (const r of runs) r.markWritten();
   }
 
@@ -135,9 +152,13 @@ export class Experiment {
     this.runs.remove(new Set(ids));
   }
 
-  /** The stored metric series of a run, by key or all keys. */
-  metrics(runId: string, key?: string): Promise<MetricPoint[]> {
-    return this.store.readMetrics(this.record, runId, key);
+  /**
+   * The stored metric series of a run, by key or all keys: the points of its
+   * current attempt (the latest execution), or of an earlier one with
+   * `{ attempt }`.
+   */
+  metrics(runId: string, key?: string, options: { attempt?: number } = {}): Promise<MetricPoint[]> {
+    return this.store.readMetrics(this.record, runId, key, options);
   }
 
   /** Reloads the runs from the store, replacing those in memory. */

@@ -6,6 +6,20 @@ import type { ArtifactInfo, RunServices } from './services.ts';
 
 export type { RunStatus } from '../store/store.ts';
 
+/**
+ * How an execution treats what the run already holds: `fresh` starts over
+ * (fields, state and metric series reset); `continue` runs new steps on a
+ * run that is done, with its stored fields visible (MLtraq's workflow: load
+ * an experiment, execute one more step).
+ */
+export type ExecutionMode = 'fresh' | 'continue';
+
+/** Where a running run's logged points go while it runs (the executor's recorder). */
+export interface LiveSink {
+  /** Called from `log` every few points (fewer the faster it logs), so the sink can flush on time or size. */
+  poke(run: Run, now: number): void;
+}
+
 /** Why a run failed: the message and stack of what its step threw. */
 export interface RunError {
   message: string;
@@ -42,6 +56,10 @@ export class Run {
   error: RunError | null = null;
   startedAt: Date | null = null;
   endedAt: Date | null = null;
+  /** Executions begun, this one included (0: never executed). */
+  attempt = 0;
+  /** The steps completed, by name, in the order they ran; `null` when unknown (stored by an older lockstep). */
+  steps: readonly string[] | null = null;
 
   /** @internal artifacts and datasets, given by the session whose experiment holds the run */
   services: RunServices | null = null;
@@ -51,11 +69,21 @@ export class Run {
   persisted = false;
   /** @internal the stored row is out of date */
   dirty = true;
-  /** @internal the stored metric points belong to an earlier execution */
+  /** @internal the next write is the first of an execution from scratch: earlier points are archived */
   staleMetrics = false;
+  /** @internal the executor's recorder while the run executes */
+  live: LiveSink | null = null;
+  /** @internal how this execution treats stored results, and the steps it runs */
+  mode: ExecutionMode = 'fresh';
+  private pipeline: readonly string[] = [];
+  /** A continuation archives the earlier points of each key it logs, once. */
+  private archivedKeys: Set<string> | null = null;
   /** Created on the first `log`: most steps of big sweeps never log, and a Map per run costs memory. */
   private nextStep: Map<string, number> | null = null;
   private cachedKey: string | undefined;
+  private logsUntilPoke = 1;
+  private pokeEvery = 1;
+  private lastPoke = 0;
 
   constructor(params: Record<string, unknown> = {}, id: string = randomUUID()) {
     if (params === null || typeof params !== 'object' || Array.isArray(params)) {
@@ -84,12 +112,31 @@ export class Run {
     let s = step;
     this.nextStep ??= new Map();
     if (s === undefined) s = this.nextStep.get(key) ?? 0;
-    else if (!Number.isInteger(s) || s < 0) {
-      throw new LockstepError('E_INPUT', `run.log("${key}"): step must be a non-negative integer, got ${s}`);
+    else if (!Number.isSafeInteger(s) || s < 0) {
+      throw new LockstepError(
+        'E_INPUT',
+        `run.log("${key}"): step must be a whole number from 0 to ${Number.MAX_SAFE_INTEGER}, got ${s}`,
+      );
     }
     this.nextStep.set(key, s + 1);
     this.pendingMetrics.push({ key, step: s, timestamp: Date.now(), value });
     this.dirty = true;
+    if (this.live !== null && --this.logsUntilPoke <= 0) this.pokeLive();
+  }
+
+  /**
+   * Tells the recorder how much is buffered without reading the clock on
+   * every point: a tight loop pokes every few thousand points, a step that
+   * logs once a second on each one.
+   */
+  private pokeLive(): void {
+    const now = Date.now();
+    const gap = now - this.lastPoke;
+    if (gap < 2) this.pokeEvery = Math.min(this.pokeEvery * 2, 16_384);
+    else if (gap > 20) this.pokeEvery = Math.max(1, this.pokeEvery >> 1);
+    this.lastPoke = now;
+    this.logsUntilPoke = this.pokeEvery;
+    this.live?.poke(this, now);
   }
 
   /**
@@ -114,15 +161,28 @@ export class Run {
     );
   }
 
-  /** Resets the run for a new execution. */
-  begin(config: Record<string, unknown>): void {
-    if (this.persisted) this.staleMetrics = true;
+  /**
+   * Starts an execution of `steps` (their names): from scratch, or as a
+   * continuation that keeps the stored fields. Either way it is a new attempt.
+   */
+  begin(config: Record<string, unknown>, mode: ExecutionMode = 'fresh', steps: readonly string[] = []): void {
     this.config = config;
-    // a run that never executed still has its empty objects: reuse them (sweeps allocate per run)
-    if (this.status !== 'pending' || !isEmpty(this.fields) || !isEmpty(this.state) || !isEmpty(this.vars)) {
+    this.mode = mode;
+    this.pipeline = steps;
+    this.attempt++;
+    if (mode === 'continue') {
       this.vars = {};
-      this.fields = {};
-      this.state = {};
+      this.archivedKeys = new Set();
+    } else {
+      if (this.persisted) this.staleMetrics = true;
+      // a run that never executed still has its empty objects: reuse them (sweeps allocate per run)
+      if (this.status !== 'pending' || !isEmpty(this.fields) || !isEmpty(this.state) || !isEmpty(this.vars)) {
+        this.vars = {};
+        this.fields = {};
+        this.state = {};
+      }
+      this.archivedKeys = null;
+      this.steps = NO_STEPS;
     }
     this.error = null;
     if (this.pendingMetrics.length) this.pendingMetrics = [];
@@ -133,12 +193,13 @@ export class Run {
     this.dirty = true;
   }
 
-  /** Ends an execution: `vars` are dropped here. */
+  /** Ends an execution: `vars` are dropped here, and on success the steps join those completed. */
   finish(error?: unknown): void {
     this.endedAt = new Date();
     if (!isEmpty(this.vars)) this.vars = {};
     if (error === undefined) {
       this.status = 'done';
+      this.steps = this.mode === 'continue' && this.steps ? unionSteps(this.steps, this.pipeline) : this.pipeline;
     } else {
       this.status = 'failed';
       this.error =
@@ -149,8 +210,25 @@ export class Run {
     this.dirty = true;
   }
 
-  /** @internal the run as the store writes it */
-  toWrite(): RunWrite {
+  /**
+   * @internal the run as the store writes it now. Its buffered metric points
+   * leave the run with the write: give the write back with `restoreWrite` if
+   * it fails.
+   */
+  takeWrite(): RunWrite {
+    const metrics = this.pendingMetrics;
+    if (metrics.length) this.pendingMetrics = [];
+    let archiveKeys: string[] | undefined;
+    if (this.archivedKeys && metrics.length) {
+      for (const p of metrics) {
+        if (!this.archivedKeys.has(p.key)) {
+          this.archivedKeys.add(p.key);
+          (archiveKeys ??= []).push(p.key);
+        }
+      }
+    }
+    const replaceMetrics = this.staleMetrics;
+    this.staleMetrics = false;
     return {
       id: this.id,
       status: this.status,
@@ -162,17 +240,25 @@ export class Run {
       config: this.config,
       params: this.params,
       fields: this.fields,
-      metrics: this.pendingMetrics,
-      replaceMetrics: this.staleMetrics,
+      attempt: this.attempt,
+      steps: this.steps,
+      metrics,
+      replaceMetrics,
+      ...(archiveKeys ? { archiveKeys } : {}),
     };
   }
 
-  /** @internal after a successful write */
+  /** @internal a write that did not happen: its points and duties come back to the run */
+  restoreWrite(w: RunWrite): void {
+    if (w.metrics.length) this.pendingMetrics = (w.metrics as MetricPoint[]).concat(this.pendingMetrics);
+    if (w.replaceMetrics) this.staleMetrics = true;
+    for (const k of w.archiveKeys ?? []) this.archivedKeys?.delete(k);
+  }
+
+  /** @internal after a successful write of the run's final state */
   markWritten(): void {
     this.persisted = true;
     this.dirty = false;
-    this.staleMetrics = false;
-    if (this.pendingMetrics.length) this.pendingMetrics = [];
   }
 
   /** @internal a run read back from the store */
@@ -184,11 +270,22 @@ export class Run {
     run.startedAt = rec.startedAt;
     run.endedAt = rec.endedAt;
     run.error = rec.error === null ? null : { message: rec.error, stack: rec.errorStack };
+    run.attempt = rec.attempt ?? 0;
+    run.steps = rec.steps ?? null;
     run.cachedKey = rec.paramsKey;
     run.persisted = true;
     run.dirty = false;
     return run;
   }
+}
+
+const NO_STEPS: readonly string[] = Object.freeze([]);
+
+/** The completed steps after a continuation ran `more`. */
+function unionSteps(done: readonly string[], more: readonly string[]): readonly string[] {
+  const out = [...done];
+  for (const s of more) if (!out.includes(s)) out.push(s);
+  return out;
 }
 
 function isEmpty(o: object): boolean {

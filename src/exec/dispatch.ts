@@ -3,11 +3,11 @@ import type { Runs } from '../core/runs.ts';
 import { LockstepError } from '../errors.ts';
 import type { ExperimentRecord, Store } from '../store/store.ts';
 import { executeInline } from './inline.ts';
-import type { PoolOptions } from './pool/pool.ts';
+import { executionMode } from './plan.ts';
 import { Progress } from './progress.ts';
 import { Recorder } from './recorder.ts';
 import { assertSendable } from './sendable.ts';
-import { requireRefs, resolveSteps, stepList } from './steps.ts';
+import { requireRefs, resolveSteps, stepList, stepNames } from './steps.ts';
 import { summarise } from './summary.ts';
 import type { ExecuteOptions, ExecuteSummary, Steps } from './types.ts';
 
@@ -25,6 +25,15 @@ export interface CheckedOptions {
   retries: number;
   timeoutMs: number | undefined;
   failFast: boolean;
+  only: number | undefined;
+  liveMs: number;
+  leaseMs: number;
+}
+
+function positiveMs(name: string, v: unknown, fallback: number): number {
+  if (v === undefined) return fallback;
+  if (typeof v === 'number' && v > 0 && Number.isFinite(v)) return v;
+  throw new LockstepError('E_INPUT', `execute: ${name} must be a positive number of milliseconds, got ${String(v)}`);
 }
 
 export function checkOptions(options: ExecuteOptions): CheckedOptions {
@@ -59,7 +68,44 @@ export function checkOptions(options: ExecuteOptions): CheckedOptions {
       `execute: isolate must be "threads" or "processes", got "${String(options.isolate)}"`,
     );
   }
-  return { config, jobs, retries, timeoutMs, failFast: options.failFast ?? false };
+  const only = options.only;
+  if (only !== undefined && !(Number.isInteger(only) && only >= 1)) {
+    throw new LockstepError('E_INPUT', `execute: only must be a whole number of runs >= 1, got ${String(only)}`);
+  }
+  const envLease = process.env.LOCKSTEP_LEASE_MS ? Number(process.env.LOCKSTEP_LEASE_MS) : undefined;
+  const liveMs = positiveMs('liveMs', options.liveMs, 1000);
+  const leaseMs = positiveMs('leaseMs', options.leaseMs ?? envLease, 30_000);
+  if (leaseMs < 2 * liveMs) {
+    throw new LockstepError(
+      'E_INPUT',
+      `execute: leaseMs (${leaseMs}) must be at least twice liveMs (${liveMs}): the lease is renewed at each live write`,
+    );
+  }
+  return { config, jobs, retries, timeoutMs, failFast: options.failFast ?? false, only, liveMs, leaseMs };
+}
+
+/**
+ * Decides for each run whether this execution skips it, continues it or runs
+ * it from scratch (see {@link executionMode}); `only` keeps the first N.
+ */
+export function planExecution(
+  runs: Iterable<Run>,
+  names: readonly string[],
+  rerun: boolean,
+  only: number | undefined,
+): { todo: Run[]; continuing: Set<Run> } {
+  const todo: Run[] = [];
+  const continuing = new Set<Run>();
+  for (const run of runs) {
+    if (only !== undefined && todo.length >= only) break;
+    // executing in another process right now (its lease holds): left to it
+    if (run.status === 'running') continue;
+    const mode = executionMode(run, names, rerun);
+    if (mode === 'skip') continue;
+    todo.push(run);
+    if (mode === 'continue') continuing.add(run);
+  }
+  return { todo, continuing };
 }
 
 /**
@@ -79,7 +125,14 @@ export async function executeExperiment(
     const { executeRemote } = await import('./queue/remote.ts');
     return executeRemote(ctx, list, o, options);
   }
-  const todo = ctx.runs.filter((r) => options.rerun || r.status !== 'done');
+  const names = stepNames(list);
+  if (list.length === 0) {
+    // MLtraq's way to look at the runs' inputs before the real pipeline: nothing executes, nothing is stored
+    for (const run of ctx.runs) run.config = o.config;
+    return summarise(ctx.runs.length, 0, [], performance.now() - started);
+  }
+  await syncWithStore(ctx);
+  const { todo, continuing } = planExecution(ctx.runs, names, options.rerun === true, o.only);
   const isolate = options.isolate ?? 'threads';
   const pooled = o.jobs > 1 || options.isolate !== undefined;
   const where = isolate === 'processes' ? 'worker processes' : 'worker threads';
@@ -91,7 +144,13 @@ export async function executeExperiment(
   const recorder =
     options.persist === false
       ? null
-      : new Recorder(ctx.store, ctx.record, options.batchSize ?? 5000, options.flushMs ?? 50);
+      : new Recorder(ctx.store, ctx.record, {
+          batchSize: options.batchSize ?? 5000,
+          flushMs: options.flushMs ?? 50,
+          liveMs: o.liveMs,
+          leaseMs: o.leaseMs,
+          executor: pooled ? isolate : 'inline',
+        });
   const progress = new Progress(todo.length, { quiet: options.quiet, progress: options.progress });
   const attempts = new Map<string, number>();
   const finished: Run[] = [];
@@ -99,12 +158,14 @@ export async function executeExperiment(
     finished.push(run);
     return recorder?.add(run);
   };
+  recorder?.startTimer();
   let failure: unknown;
   try {
     if (refs) {
       // Nothing to do starts no pool; otherwise no more workers than runs (each costs a thread and loading the steps).
-      if (todo.length > 0)
-        await runPool(
+      if (todo.length > 0) {
+        const { executePool } = await import('./pool/pool.ts');
+        await executePool(
           todo,
           {
             ...o,
@@ -114,12 +175,22 @@ export async function executeExperiment(
             runsPerTask: options.runsPerTask,
             progress,
             attempts,
+            names,
+            continuing,
+            live: recorder,
           },
           onFinished,
-          recorder,
         );
+      }
     } else {
-      await executeInline(todo, fns ?? [], o.config, { ...o, progress, attempts }, onFinished);
+      const started = recorder ? (run: Run) => recorder.started(run) : undefined;
+      await executeInline(
+        todo,
+        fns ?? [],
+        o.config,
+        { ...o, progress, attempts, names, continuing, ...(started ? { started } : {}) },
+        onFinished,
+      );
     }
   } catch (e) {
     failure = e;
@@ -136,14 +207,23 @@ export async function executeExperiment(
   return summarise(ctx.runs.length, todo.length, finished, performance.now() - started, attempts);
 }
 
-async function runPool(
-  todo: readonly Run[],
-  options: PoolOptions,
-  onFinished: (run: Run) => Promise<void> | undefined,
-  recorder: Recorder | null,
-): Promise<void> {
-  // While runs execute in workers this thread is idle: flush on a timer too.
-  recorder?.startTimer();
-  const { executePool } = await import('./pool/pool.ts');
-  await executePool(todo, options, onFinished);
+/**
+ * Before runs are planned: runs whose process died are marked interrupted,
+ * and stored runs the store knows more about than this process (executed
+ * elsewhere since they were loaded) take the store's attempt count and
+ * status, so attempts never repeat and a run executing elsewhere is left to it.
+ */
+async function syncWithStore(ctx: ExperimentContext): Promise<void> {
+  const persisted = ctx.runs.filter((r) => r.persisted);
+  if (persisted.length === 0) return;
+  await ctx.store.reapInterrupted(ctx.record);
+  const states = await ctx.store.runStates(ctx.record);
+  for (const run of persisted) {
+    const s = states.get(run.id);
+    if (!s) continue;
+    if (s.attempt > run.attempt) run.attempt = s.attempt;
+    if (s.status === 'running' || s.status === 'interrupted') {
+      if (run.status !== 'running') run.status = s.status;
+    }
+  }
 }

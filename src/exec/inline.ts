@@ -1,4 +1,4 @@
-import type { Run } from '../core/run.ts';
+import type { ExecutionMode, Run } from '../core/run.ts';
 import { LockstepError } from '../errors.ts';
 import type { Progress } from './progress.ts';
 import type { OnFinished, Step } from './types.ts';
@@ -9,10 +9,21 @@ export async function executeRun(
   steps: readonly Step[],
   config: Record<string, unknown>,
   timeoutMs?: number,
+  how: How = FRESH,
 ): Promise<void> {
-  const pending = startRun(run, steps, config, timeoutMs);
+  const pending = startRun(run, steps, config, timeoutMs, how);
   if (pending) await pending;
 }
+
+/** How to begin a run: from scratch or as a continuation, with the names of the steps. */
+export interface How {
+  mode: ExecutionMode;
+  names: readonly string[];
+  /** Called right after the run began (the recorder starts writing it live). */
+  started?: (run: Run) => void;
+}
+
+const FRESH: How = { mode: 'fresh', names: [] };
 
 /**
  * Runs the steps synchronously for as long as they are synchronous, and
@@ -24,8 +35,10 @@ export function startRun(
   steps: readonly Step[],
   config: Record<string, unknown>,
   timeoutMs?: number,
+  how: How = FRESH,
 ): Promise<void> | undefined {
-  run.begin(config);
+  run.begin(config, how.mode, how.names);
+  how.started?.(run);
   for (let i = 0; i < steps.length; i++) {
     let out: void | Promise<void>;
     try {
@@ -87,6 +100,10 @@ export interface InlineOptions {
   progress?: Progress | null;
   /** Attempts per run id, filled in for the summary. */
   attempts?: Map<string, number>;
+  /** The step names, and the runs that continue instead of starting over. */
+  names: readonly string[];
+  continuing?: ReadonlySet<Run>;
+  started?: (run: Run) => void;
 }
 
 /** Executes runs one after another in this thread. Returns true when `failFast` stopped it early. */
@@ -97,15 +114,18 @@ export async function executeInline(
   options: InlineOptions,
   onFinished: OnFinished,
 ): Promise<boolean> {
-  const { failFast, retries, timeoutMs, progress, attempts } = options;
+  const { failFast, retries, timeoutMs, progress, attempts, names, continuing, started } = options;
+  const fresh: How = { mode: 'fresh', names, ...(started ? { started } : {}) };
+  const cont: How = { ...fresh, mode: 'continue' };
   for (const run of runs) {
-    const pending = startRun(run, steps, config, timeoutMs);
+    const how = continuing?.has(run) ? cont : fresh;
+    const pending = startRun(run, steps, config, timeoutMs, how);
     if (pending) await pending;
     if (retries > 0 && run.status === 'failed') {
       let n = 1;
       while (n <= retries && run.status === 'failed') {
         n++;
-        await executeRun(run, steps, config, timeoutMs);
+        await executeRun(run, steps, config, timeoutMs, how);
       }
       attempts?.set(run.id, n);
     }

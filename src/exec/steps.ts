@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { LockstepError } from '../errors.ts';
@@ -142,4 +143,19 @@ export async function resolveSteps(list: readonly (Step | StepRef)[]): Promise<S
     out.push(fn as Step);
   }
   return out;
+}
+
+/**
+ * The names that say which steps a run has completed: the export name of a
+ * module reference, the function's name, or for an anonymous function a
+ * digest of its source (stable while the code stays the same).
+ */
+export function stepNames(list: readonly (Step | StepRef)[]): readonly string[] {
+  return Object.freeze(
+    list.map((s) => {
+      if (isStepRef(s)) return s.export;
+      if (s.name) return s.name;
+      return `anonymous:${createHash('sha256').update(s.toString()).digest('hex').slice(0, 12)}`;
+    }),
+  );
 }

@@ -29,14 +29,34 @@ export interface ExecuteOptions {
   config?: Record<string, unknown>;
   /** Stop at the first failed run (after its retries); the runs not started stay pending. */
   failFast?: boolean;
-  /** Execute runs that are already done too (by default only pending and failed runs execute). */
+  /**
+   * Execute runs that completed these steps too (by default a run executes
+   * unless it completed every one of the steps). A run that also completed
+   * other steps keeps their fields.
+   */
   rerun?: boolean;
+  /**
+   * Execute only the first N runs that are to do (try a large sweep on one
+   * run first: `{ only: 1 }`); the others stay as they are for the next call.
+   */
+  only?: number;
   /** Write runs to the store as they finish (default true). */
   persist?: boolean;
   /** Runs per write transaction at most (default 5000); `flushMs` bounds how long a finished run waits. */
   batchSize?: number;
   /** Write finished runs at least this often, in milliseconds (default 50): a crash loses at most the runs finished in this window. */
   flushMs?: number;
+  /**
+   * Running runs (their row, the points logged so far, the fields set so
+   * far, their lease) reach the store at least this often, in milliseconds
+   * (default 1000).
+   */
+  liveMs?: number;
+  /**
+   * A running run whose lease is not renewed for this long (its process died)
+   * is marked `interrupted` by the next reader, in milliseconds (default 30 000).
+   */
+  leaseMs?: number;
   /**
    * Parallel workers. 1 (default) runs inline in this thread and accepts plain
    * functions; N > 1 runs on a pool of N worker threads (or processes, see

@@ -292,6 +292,14 @@ export class Store {
     }
   }
 
+  /** Each stored run's status and attempt count, by run id. */
+  async runStates(exp: ExperimentRecord): Promise<Map<string, { status: RunStatus; attempt: number }>> {
+    const rows = await this.driver.all<{ run_id: string; status: RunStatus; run_attempt: number | bigint }>(
+      `SELECT run_id, status, run_attempt FROM ${quoteId(exp.tableName)}`,
+    );
+    return new Map(rows.map((r) => [r.run_id, { status: r.status, attempt: Number(r.run_attempt) }]));
+  }
+
   /** Reads every run of an experiment back with its values in their original types. */
   async readRuns(exp: ExperimentRecord, where?: { runIds?: readonly string[] }): Promise<RunRecord[]> {
     await this.reapInterrupted(exp);

@@ -129,7 +129,8 @@ for (const backend of backends()) {
         assert.ok(sum.failed >= 1);
         assert.ok(sum.notRun > 0, 'runs after the failure were not started');
         assert.equal(sum.executed + sum.notRun, 200);
-        const again = await exp.execute(steps(FIXTURE, 'square'), { jobs: 2 });
+        // the same pipeline again: a resume (odd runs now succeed)
+        const again = await exp.execute(steps(FIXTURE, 'failOdd'), { jobs: 2, config: { allowOdd: true } });
         assert.equal(again.skipped, sum.done, 'done runs are not executed again');
         assert.equal(again.executed, 200 - sum.done);
         const rows = await s.query(`SELECT COUNT(*) AS n FROM experiment_failfast WHERE status = 'done'`);

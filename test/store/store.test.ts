@@ -222,16 +222,19 @@ for (const backend of backends()) {
       if (!s) return;
       const exp = await s.createExperiment('mixed');
       exp.addRuns({ i: [0, 1, 2] });
-      await exp.execute((r) => {
+      const fill = (r: Run) => {
+        if (r.params.i === 3) {
+          r.fields.v = true;
+          r.fields.late = 4.5;
+          return;
+        }
         r.fields.v = r.params.i === 1 ? 'one' : (r.params.i as number);
         r.fields.late = r.params.i === 0 ? null : 3.5;
-      });
-      // a second batch brings yet another type to an existing column
+      };
+      await exp.execute(fill);
+      // a second batch (the same step: only the new run executes) brings yet another type to an existing column
       const extra = exp.addRun({ i: 3 });
-      await exp.execute((r) => {
-        r.fields.v = true;
-        r.fields.late = 4.5;
-      });
+      assert.equal((await exp.execute(fill)).executed, 1);
       const loaded = await s.loadExperiment('mixed');
       const byI = new Map(loaded.runs.map((r) => [r.params.i, r.fields]));
       assert.equal(byI.get(0)?.v, 0);
@@ -288,11 +291,14 @@ for (const backend of backends()) {
       const exp = await s.createExperiment('metrics');
       const run = exp.addRun({ lr: 0.1 });
       const before = Date.now();
-      await exp.execute((r) => {
+      let again = false;
+      const train = (r: Run) => {
+        if (again) return r.log('loss', 9);
         for (let i = 0; i < 5; i++) r.log('loss', 1 / (i + 1));
         r.log('acc', 0.5, 10);
         r.log('acc', 0.7, 20);
-      });
+      };
+      await exp.execute(train);
       const points = await exp.metrics(run.id, 'loss');
       assert.deepEqual(
         points.map((p) => [p.step, p.value]),
@@ -309,7 +315,8 @@ for (const backend of backends()) {
         (await exp.metrics(run.id, 'acc')).map((p) => p.step),
         [10, 20],
       );
-      await exp.execute((r) => r.log('loss', 9), { rerun: true });
+      again = true;
+      await exp.execute(train, { rerun: true });
       assert.deepEqual(
         (await exp.metrics(run.id)).map((p) => [p.key, p.value]),
         [['loss', 9]],

@@ -3,9 +3,10 @@ import type { Tinypool } from 'tinypool';
 import type { Run } from '../../core/run.ts';
 import { errorMessage, LockstepError } from '../../errors.ts';
 import { timeoutError } from '../inline.ts';
+import type { LiveUpdate } from '../recorder.ts';
 import type { OnFinished } from '../types.ts';
 import type { PoolOptions } from './pool.ts';
-import type { BatchResult, PoolTask, RunResult } from './protocol.ts';
+import type { BatchResult, PoolTask, RunResult, TaskRun } from './protocol.ts';
 
 const TARGET_TASK_MS = 25;
 const MAX_RUNS_PER_TASK = 2048;
@@ -29,14 +30,29 @@ export class Dispatcher {
   private resolve!: (stopped: boolean) => void;
   private reject!: (e: unknown) => void;
   private failedWith: unknown;
+  /** Runs by id, built on the first live report. */
+  private byId: Map<string, Run> | null = null;
+  private readonly fresh: { mode: 'fresh' | 'continue'; names: readonly string[] };
+  private readonly cont: { mode: 'fresh' | 'continue'; names: readonly string[] };
 
   constructor(
     private readonly pool: Tinypool,
     runs: readonly Run[],
     private readonly o: PoolOptions,
     private readonly onFinished: OnFinished,
+    private readonly runOptions: object = {},
   ) {
     this.queue = [...runs];
+    this.fresh = { mode: 'fresh', names: o.names ?? [] };
+    this.cont = { mode: 'continue', names: o.names ?? [] };
+  }
+
+  /** A worker's report on the run it executes: the recorder writes it live. */
+  onLive(u: LiveUpdate): void {
+    if (!this.o.live) return;
+    if (!this.byId) this.byId = new Map(this.queue.map((r) => [r.id, r]));
+    const run = this.byId.get(u.id);
+    if (run) this.o.live.fromWorker(run, u);
   }
 
   run(): Promise<boolean> {
@@ -84,11 +100,15 @@ export class Dispatcher {
 
   private dispatch(batch: Run[]): void {
     this.inFlight++;
-    for (const run of batch) {
-      run.begin(this.o.config);
+    const runs: TaskRun[] = new Array(batch.length);
+    for (let i = 0; i < batch.length; i++) {
+      const run = batch[i] as Run;
+      const how = this.o.continuing?.has(run) ? this.cont : this.fresh;
+      run.begin(this.o.config, how.mode, how.names);
       this.o.attempts.set(run.id, (this.o.attempts.get(run.id) ?? 0) + 1);
+      runs[i] = [run.id, run.params, run.attempt, how.mode === 'continue' ? run.fields : null];
     }
-    const task: PoolTask = { kind: 'runs', runs: batch.map((r) => [r.id, r.params]) };
+    const task: PoolTask = { kind: 'runs', runs };
     this.send(task).then(
       (out) => this.settled(batch, out),
       (e) => this.crashed(batch, e),
@@ -97,16 +117,16 @@ export class Dispatcher {
 
   private async send(task: PoolTask): Promise<unknown> {
     const ms = this.o.timeoutMs;
-    if (!ms) return this.pool.run(task);
+    if (!ms) return this.pool.run(task, this.runOptions);
     if (this.needsWarmWorker) {
       // The replacement of a terminated worker loads the steps before its run's clock starts.
       this.needsWarmWorker = false;
-      await this.pool.run({ kind: 'check' } as PoolTask);
+      await this.pool.run({ kind: 'check' } as PoolTask, this.runOptions);
     }
     const ac = new AbortController();
     const timer = setTimeout(() => ac.abort(timeoutError(ms)), ms);
     try {
-      return await this.pool.run(task, { signal: ac.signal });
+      return await this.pool.run(task, { ...this.runOptions, signal: ac.signal });
     } catch (e) {
       if (ac.signal.aborted) {
         this.needsWarmWorker = true;
@@ -152,15 +172,19 @@ export class Dispatcher {
   }
 
   private apply(run: Run, r: RunResult): void {
-    run.status = r.status;
-    run.error = r.error;
-    run.startedAt = new Date(r.startedAt);
-    run.endedAt = new Date(r.endedAt);
     run.fields = r.fields;
     run.state = r.state;
-    run.pendingMetrics = r.metrics;
-    run.vars = {};
-    run.dirty = true;
+    if (r.metrics.length)
+      run.pendingMetrics = run.pendingMetrics.length ? run.pendingMetrics.concat(r.metrics) : r.metrics;
+    if (r.status === 'done') run.finish();
+    else {
+      const e = new Error(r.error?.message ?? 'unknown error');
+      e.stack = r.error?.stack ?? undefined;
+      run.finish(e);
+      run.error = r.error;
+    }
+    run.startedAt = new Date(r.startedAt);
+    run.endedAt = new Date(r.endedAt);
     this.finished(run);
   }
 

@@ -1,14 +1,17 @@
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { serialize } from 'node:v8';
+import { BroadcastChannel } from 'node:worker_threads';
 import { Tinypool } from 'tinypool';
 import type { Run } from '../../core/run.ts';
 import { LockstepError } from '../../errors.ts';
 import type { Progress } from '../progress.ts';
+import type { Recorder } from '../recorder.ts';
 import type { OnFinished, StepRef } from '../types.ts';
 import { Dispatcher } from './dispatcher.ts';
-import type { PoolTask, WorkerData } from './protocol.ts';
+import type { LiveMessage, PoolTask, WorkerData } from './protocol.ts';
 
 export interface PoolOptions {
   jobs: number;
@@ -22,6 +25,14 @@ export interface PoolOptions {
   runsPerTask?: number;
   progress?: Progress | null;
   attempts: Map<string, number>;
+  /** The step names (recorded as the steps a run completed). */
+  names?: readonly string[];
+  /** Runs that continue (new steps on a done run, its fields visible) instead of starting over. */
+  continuing?: ReadonlySet<Run>;
+  /** Where the workers' live reports go (the execution's recorder). */
+  live?: Recorder | null;
+  /** How often workers report the run they execute, in ms (default 1000). */
+  liveMs?: number;
 }
 
 /** The worker file: compiled JS in the package, a small JS shim over the TypeScript sources in a checkout. */
@@ -49,15 +60,28 @@ export async function executePool(runs: readonly Run[], o: PoolOptions, onFinish
 
 /** A started pool whose workers have loaded the steps; `lockstep worker` reuses one across claims. */
 export class RunPool {
+  private current: Dispatcher | null = null;
+  /** Given to every task: a child process's own messages (its live reports) arrive here. */
+  readonly runOptions: { channel?: { postMessage(m: unknown): void } } = {};
+
   private constructor(
     private readonly pool: Tinypool,
     private readonly o: PoolOptions,
     private readonly dataDir: string | undefined,
-  ) {}
+    private readonly channel: BroadcastChannel | null,
+  ) {
+    const onLive = (m: unknown) => {
+      const u = (m as LiveMessage | null)?.lockstepLive;
+      if (u) this.current?.onLive(u);
+    };
+    if (channel) channel.onmessage = (ev) => onLive((ev as MessageEvent).data);
+    else this.runOptions.channel = { postMessage: onLive };
+  }
 
   /** Starts the workers and loads the steps in each: a missing module or export fails here, before any run. */
   static async start(o: PoolOptions): Promise<RunPool> {
-    const workerData: WorkerData = { steps: o.steps, config: o.config };
+    const liveChannel = `lockstep-live-${randomUUID()}`;
+    const workerData: WorkerData = { steps: o.steps, config: o.config, liveMs: o.liveMs ?? 1000, liveChannel };
     const processes = o.isolate === 'processes';
     let dataDir: string | undefined;
     if (processes) {
@@ -74,9 +98,11 @@ export class RunPool {
         ? { serialization: 'advanced', env: { ...envStrings(), LOCKSTEP_WORKER_DATA: join(dataDir, 'data') } }
         : { workerData }),
     });
-    const self = new RunPool(pool, o, dataDir);
+    const self = new RunPool(pool, o, dataDir, processes ? null : new BroadcastChannel(liveChannel));
     try {
-      const checks = await Promise.all(Array.from({ length: o.jobs }, () => pool.run({ kind: 'check' } as PoolTask)));
+      const checks = await Promise.all(
+        Array.from({ length: o.jobs }, () => pool.run({ kind: 'check' } as PoolTask, self.runOptions)),
+      );
       for (const c of checks) {
         if (c && typeof c === 'object' && 'error' in c) {
           throw new LockstepError(
@@ -92,13 +118,20 @@ export class RunPool {
     return self;
   }
 
-  /** Executes runs; resolves true when `failFast` stopped early. */
-  execute(runs: readonly Run[], onFinished: OnFinished): Promise<boolean> {
-    return new Dispatcher(this.pool, runs, this.o, onFinished).run();
+  /** Executes runs; resolves true when `failFast` stopped early. Live reports go to `live` (default: the pool's). */
+  async execute(runs: readonly Run[], onFinished: OnFinished, live?: Partial<PoolOptions>): Promise<boolean> {
+    const d = new Dispatcher(this.pool, runs, { ...this.o, ...live }, onFinished, this.runOptions);
+    this.current = d;
+    try {
+      return await d.run();
+    } finally {
+      this.current = null;
+    }
   }
 
   async close(): Promise<void> {
     await this.pool.destroy();
+    this.channel?.close();
     if (this.dataDir) rmSync(this.dataDir, { recursive: true, force: true });
   }
 }

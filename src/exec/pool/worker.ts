@@ -4,14 +4,15 @@
 // stay here.
 import { readFileSync } from 'node:fs';
 import { deserialize, serialize } from 'node:v8';
+import { BroadcastChannel, isMainThread } from 'node:worker_threads';
 import { Tinypool } from 'tinypool';
-import { Run } from '../../core/run.ts';
+import { type LiveSink, Run } from '../../core/run.ts';
 import { errorMessage } from '../../errors.ts';
 import { startRun } from '../inline.ts';
 import { markWorker } from '../insideWorker.ts';
 import { resolveSteps } from '../steps.ts';
 import type { Step } from '../types.ts';
-import type { BatchResult, PoolTask, RunResult, WorkerData } from './protocol.ts';
+import type { BatchResult, LiveMessage, PoolTask, RunResult, TaskRun, WorkerData } from './protocol.ts';
 
 markWorker();
 // process.exit() in a step would end this worker without telling the pool (tinypool waits forever for a
@@ -23,6 +24,75 @@ process.exit = ((code?: number | string | null) => {
 const data = (Tinypool.workerData ??
   deserialize(readFileSync(process.env.LOCKSTEP_WORKER_DATA as string))) as WorkerData;
 let loaded: Promise<Step[]> | undefined;
+
+/**
+ * Reports the run this worker executes to the parent, which writes it live:
+ * the points logged since the last report and the fields so far, at least
+ * every `liveMs` (from a timer while the step awaits, from `run.log` while it
+ * computes). Threads report on a BroadcastChannel, child processes on their
+ * IPC channel.
+ */
+class WorkerLive implements LiveSink {
+  private current: Run | null = null;
+  private lastSent = Date.now();
+  private readonly post: (m: LiveMessage) => void;
+
+  constructor(
+    private readonly liveMs: number,
+    channel: string,
+  ) {
+    if (isMainThread && process.send) {
+      const send = process.send.bind(process);
+      this.post = (m) => send(m);
+    } else {
+      const bc = new BroadcastChannel(channel);
+      (bc as unknown as { unref(): void }).unref();
+      this.post = (m) => bc.postMessage(m);
+    }
+    setInterval(
+      () => {
+        const now = Date.now();
+        if (this.current && now - this.lastSent >= this.liveMs) this.send(this.current, now);
+      },
+      Math.max(20, liveMs / 2),
+    ).unref();
+  }
+
+  begin(run: Run): void {
+    this.current = run;
+    run.live = this;
+  }
+
+  end(run: Run): void {
+    this.current = null;
+    run.live = null;
+  }
+
+  poke(run: Run, now: number): void {
+    if (now - this.lastSent >= this.liveMs || run.pendingMetrics.length >= 50_000) this.send(run, now);
+  }
+
+  private send(run: Run, now: number): void {
+    this.lastSent = now;
+    const points = run.pendingMetrics;
+    run.pendingMetrics = [];
+    const update = { id: run.id, attempt: run.attempt, points, fields: run.fields as Record<string, unknown> | null };
+    try {
+      this.post({ lockstepLive: update });
+    } catch {
+      try {
+        // fields that cannot be cloned yet: the points still go
+        this.post({ lockstepLive: { ...update, fields: null } });
+      } catch {
+        run.pendingMetrics = points.concat(run.pendingMetrics);
+      }
+    }
+  }
+}
+
+const live = new WorkerLive(data.liveMs, data.liveChannel);
+const how = { mode: 'fresh' as const, names: [] as string[], started: (run: Run) => live.begin(run) };
+const continuing = { ...how, mode: 'continue' as const };
 
 export default async function handle(task: PoolTask): Promise<BatchResult | { error: string } | { ok: true }> {
   loaded ??= resolveSteps(data.steps);
@@ -36,10 +106,13 @@ export default async function handle(task: PoolTask): Promise<BatchResult | { er
   const started = performance.now();
   const results: RunResult[] = new Array(task.runs.length);
   for (let i = 0; i < task.runs.length; i++) {
-    const [id, params] = task.runs[i] as [string, Record<string, unknown>];
+    const [id, params, attempt, fields] = task.runs[i] as TaskRun;
     const run = new Run(params, id);
-    const pending = startRun(run, steps, data.config);
+    run.attempt = attempt - 1;
+    if (fields) run.fields = fields;
+    const pending = startRun(run, steps, data.config, undefined, fields ? continuing : how);
     if (pending) await pending;
+    live.end(run);
     results[i] = toResult(run);
   }
   return { results: pack(results), busyMs: performance.now() - started };

@@ -14,6 +14,11 @@ export interface QueueSpec {
   retries: number;
   timeoutMs?: number;
   isolate?: 'threads' | 'processes';
+  /** Runs that completed these steps execute again (see `execute`'s `rerun`). */
+  rerun?: boolean;
+  /** Live writes and lease of running runs, in ms. */
+  liveMs?: number;
+  leaseMs?: number;
 }
 
 /** A run whose worker dies is claimed again, up to `retries + EXTRA_CLAIMS` times in all. */
@@ -34,10 +39,13 @@ export async function enqueue(
   await ensureQueueTables(driver);
   const unwritten = runs.filter((r) => !r.persisted || r.dirty);
   if (unwritten.length) {
-    await store.writeRuns(
-      exp,
-      unwritten.map((r) => r.toWrite()),
-    );
+    const writes = unwritten.map((r) => r.takeWrite());
+    try {
+      await store.writeRuns(exp, writes);
+    } catch (e) {
+      unwritten.forEach((r, i) => r.restoreWrite(writes[i] as RunWrite));
+      throw e;
+    }
     for (const r of unwritten) r.markWritten();
   }
   const d = driver.dialect;
@@ -169,7 +177,9 @@ export async function writeOwned(
   await store.driver.transaction(async (tx) => {
     const owned = new Set<string>();
     for (const status of ['done', 'failed'] as const) {
-      const ids = runs.filter((r) => (r.status === 'done' ? 'done' : 'failed') === status).map((r) => r.id);
+      const ids = runs
+        .filter((r) => isFinal(r) && (r.status === 'done' ? 'done' : 'failed') === status)
+        .map((r) => r.id);
       for (let i = 0; i < ids.length; i += 500) {
         const chunk = ids.slice(i, i + 500);
         const rows = await tx.all<{ run_id: string }>(
@@ -179,9 +189,24 @@ export async function writeOwned(
         for (const r of rows) owned.add(r.run_id);
       }
     }
-    const keep = runs.filter((r) => owned.has(r.id));
+    // running runs (live writes): only while this worker still holds them
+    const live = runs.filter((r) => !isFinal(r) && !r.pointsOnly).map((r) => r.id);
+    for (let i = 0; i < live.length; i += 500) {
+      const chunk = live.slice(i, i + 500);
+      const rows = await tx.all<{ run_id: string }>(
+        `SELECT run_id FROM ${QUEUE} WHERE experiment_id = ? AND worker = ? AND state = 'claimed' AND run_id IN (${chunk.map(() => '?').join(', ')})`,
+        [exp.id, worker, ...chunk],
+      );
+      for (const r of rows) owned.add(r.run_id);
+    }
+    // late points keep their attempt, which keeps them out of a newer series
+    const keep = runs.filter((r) => r.pointsOnly || owned.has(r.id));
     if (keep.length) await new StoreClass(tx).writeRuns(exp, keep);
   });
+}
+
+function isFinal(r: RunWrite): boolean {
+  return r.status === 'done' || r.status === 'failed';
 }
 
 /**

@@ -2,11 +2,11 @@ import { resolve } from 'node:path';
 import type { Run } from '../../core/run.ts';
 import { LockstepError } from '../../errors.ts';
 import type { Store } from '../../store/store.ts';
-import type { CheckedOptions, ExperimentContext } from '../dispatch.ts';
+import { type CheckedOptions, type ExperimentContext, planExecution } from '../dispatch.ts';
 import { Progress } from '../progress.ts';
 import { slurmSettings } from '../slurm/options.ts';
 import { cancelJob, jobStates, submitArray } from '../slurm/submit.ts';
-import { requireRefs } from '../steps.ts';
+import { requireRefs, stepNames } from '../steps.ts';
 import { summarise } from '../summary.ts';
 import type { ExecuteOptions, ExecuteSummary, Step, StepRef } from '../types.ts';
 import { attemptsOf, counts, enqueue, failAbandoned } from './queue.ts';
@@ -28,11 +28,14 @@ export async function executeRemote(
   const refs = requireRefs(list, slurm ? 'Slurm tasks' : 'lockstep worker processes');
   const settings = slurm ? slurmSettings(options.slurm) : null;
   const db = settings ? (settings.db ?? storeUrl(ctx.store)) : null;
-  const todo = ctx.runs.filter((r) => options.rerun || r.status !== 'done');
+  const { todo } = planExecution(ctx.runs, stepNames(list), options.rerun === true, o.only);
   await enqueue(ctx.store, ctx.record, todo, {
     steps: refs,
     config: o.config,
     retries: o.retries,
+    rerun: options.rerun === true,
+    liveMs: o.liveMs,
+    leaseMs: o.leaseMs,
     ...(o.timeoutMs ? { timeoutMs: o.timeoutMs } : {}),
     ...(options.isolate ? { isolate: options.isolate } : {}),
   });
@@ -99,6 +102,8 @@ async function reloadRuns(ctx: ExperimentContext, todo: readonly Run[]): Promise
     run.startedAt = rec.startedAt;
     run.endedAt = rec.endedAt;
     run.error = rec.error === null ? null : { message: rec.error, stack: rec.errorStack };
+    run.attempt = rec.attempt ?? run.attempt;
+    run.steps = rec.steps ?? null;
     run.dirty = false;
     run.persisted = true;
     finished.push(run);

@@ -3,9 +3,10 @@ import { hostname } from 'node:os';
 import { Run } from '../../core/run.ts';
 import { LockstepError } from '../../errors.ts';
 import type { ExperimentRecord, Store } from '../../store/store.ts';
+import { executionMode } from '../plan.ts';
 import { RunPool } from '../pool/pool.ts';
 import { Recorder } from '../recorder.ts';
-import { claim, failAbandoned, heartbeat, readSpec, release, writeOwned } from './queue.ts';
+import { claim, failAbandoned, heartbeat, type QueueSpec, readSpec, release, writeOwned } from './queue.ts';
 import { ensureQueueTables, QUEUE } from './tables.ts';
 
 export interface WorkerOptions {
@@ -36,6 +37,7 @@ export interface WorkerReport {
 
 interface Target {
   specId: string;
+  spec: QueueSpec;
   record: ExperimentRecord;
   pool: RunPool;
 }
@@ -79,17 +81,33 @@ export async function runWorker(store: Store, o: WorkerOptions = {}): Promise<Wo
         const target = await targetFor(store, got.experimentId, specId, targets, jobs);
         const runs = (await store.readRuns(target.record, { runIds })).map((r) => Run.fromRecord(r));
         log(`lockstep worker ${id}: ${runs.length} run(s) of ${target.record.name}`);
-        const recorder = new Recorder(store, target.record, 1000, 100, (batch) =>
-          writeOwned(store, target.record, id, batch),
-        );
-        recorder.startTimer();
-        await target.pool.execute(runs, (run) => {
-          report.executed++;
-          if (run.status === 'done') report.done++;
-          else report.failed++;
-          return recorder.add(run);
+        const recorder = new Recorder(store, target.record, {
+          batchSize: 1000,
+          flushMs: 100,
+          liveMs: target.spec.liveMs ?? 1000,
+          leaseMs: target.spec.leaseMs ?? 30_000,
+          executor: process.env.SLURM_JOB_ID ? 'slurm' : 'queue',
+          write: (batch) => writeOwned(store, target.record, id, batch),
         });
-        await recorder.close();
+        recorder.startTimer();
+        const names = target.spec.steps.map((s) => s.export);
+        const continuing = new Set(
+          runs.filter((r) => executionMode(r, names, target.spec.rerun === true) === 'continue'),
+        );
+        try {
+          await target.pool.execute(
+            runs,
+            (run) => {
+              report.executed++;
+              if (run.status === 'done') report.done++;
+              else report.failed++;
+              return recorder.add(run);
+            },
+            { names, continuing, live: recorder },
+          );
+        } finally {
+          await recorder.close();
+        }
       }
     }
   } finally {
@@ -131,8 +149,9 @@ async function targetFor(
       retries: spec.retries,
       timeoutMs: spec.timeoutMs,
       attempts: new Map(),
+      liveMs: spec.liveMs ?? 1000,
     });
-    t = { specId, record, pool };
+    t = { specId, spec, record, pool };
     targets.set(experimentId, t);
   }
   return t;
