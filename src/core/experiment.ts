@@ -1,10 +1,10 @@
 import { LockstepError } from '../errors.ts';
 import { executeExperiment } from '../exec/dispatch.ts';
 import { executeRun } from '../exec/inline.ts';
-import { Recorder } from '../exec/recorder.ts';
+import { Recorder, writeNow } from '../exec/recorder.ts';
 import { stepNames } from '../exec/steps.ts';
 import type { ExecuteOptions, ExecuteSummary, Step, Steps } from '../exec/types.ts';
-import type { ExperimentRecord, MetricPoint, RunWrite, Store } from '../store/store.ts';
+import type { ExperimentRecord, MetricPoint, Store } from '../store/store.ts';
 import { type Grid, product } from './grid.ts';
 import { Run } from './run.ts';
 import { Runs } from './runs.ts';
@@ -135,15 +135,8 @@ export class Experiment {
     await this.writeRuns(this.runs.filter((r) => r.dirty));
   }
 
-  private async writeRuns(runs: Run[]): Promise<void> {
-    const writes = runs.map((r) => r.takeWrite());
-    try {
-      await this.store.writeRuns(this.record, writes);
-    } catch (e) {
-      runs.forEach((r, i) => r.restoreWrite(writes[i] as RunWrite));
-      throw e;
-    }
-    for (const r of runs) r.markWritten();
+  private writeRuns(runs: Run[]): Promise<void> {
+    return writeNow(this.store, this.record, runs);
   }
 
   /** Removes runs from the experiment and the store. */

@@ -223,7 +223,8 @@ export class Run {
       for (const p of metrics) {
         if (!this.archivedKeys.has(p.key)) {
           this.archivedKeys.add(p.key);
-          (archiveKeys ??= []).push(p.key);
+          archiveKeys ??= [];
+          archiveKeys.push(p.key);
         }
       }
     }

@@ -266,6 +266,22 @@ export class Recorder implements LiveSink {
   }
 }
 
+/**
+ * Writes runs in one transaction, outside any execution (`persist`,
+ * enqueueing): either all are stored or, on a throw, none is and each run
+ * keeps what it would have written.
+ */
+export async function writeNow(store: Store, exp: ExperimentRecord, runs: readonly Run[]): Promise<void> {
+  const writes = runs.map((r) => r.takeWrite());
+  try {
+    await store.writeRuns(exp, writes);
+  } catch (e) {
+    for (let i = 0; i < runs.length; i++) (runs[i] as Run).restoreWrite(writes[i] as RunWrite);
+    throw e;
+  }
+  for (const r of runs) r.markWritten();
+}
+
 function pointsOnly(run: Run, u: LiveUpdate): RunWrite {
   return {
     id: run.id,

@@ -10,7 +10,7 @@ import { type Kind, kindOf } from './kinds.ts';
 import { experimentTable } from './names.ts';
 import { all, run, runOps, runOpsSync } from './ops.ts';
 import { createSharedTables, experimentTableDdl, LAYOUT, upgradeExperimentTable } from './tables.ts';
-import type { ColumnInfo, ExperimentRecord, MetricPoint, RunRecord, RunStatus, RunWrite } from './types.ts';
+import type { ExperimentRecord, MetricPoint, RunRecord, RunStatus, RunWrite } from './types.ts';
 import { writeRunsOps } from './write.ts';
 
 export type {

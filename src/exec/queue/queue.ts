@@ -4,6 +4,7 @@ import { LockstepError } from '../../errors.ts';
 import type { Driver } from '../../store/driver.ts';
 import type { ExperimentRecord, RunWrite, Store } from '../../store/store.ts';
 import { Store as StoreClass } from '../../store/store.ts';
+import { writeNow } from '../recorder.ts';
 import type { StepRef } from '../types.ts';
 import { ensureQueueTables, QUEUE, SKIP_LOCKED, SPECS } from './tables.ts';
 
@@ -38,16 +39,7 @@ export async function enqueue(
   const driver = store.driver;
   await ensureQueueTables(driver);
   const unwritten = runs.filter((r) => !r.persisted || r.dirty);
-  if (unwritten.length) {
-    const writes = unwritten.map((r) => r.takeWrite());
-    try {
-      await store.writeRuns(exp, writes);
-    } catch (e) {
-      unwritten.forEach((r, i) => r.restoreWrite(writes[i] as RunWrite));
-      throw e;
-    }
-    for (const r of unwritten) r.markWritten();
-  }
+  if (unwritten.length) await writeNow(store, exp, unwritten);
   const d = driver.dialect;
   let config: unknown;
   try {
