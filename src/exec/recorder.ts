@@ -78,7 +78,11 @@ export class Recorder implements LiveSink {
     this.leaseMs = o.leaseMs ?? 30_000;
     this.executor = o.executor ?? 'inline';
     this.custom = o.write !== undefined;
-    this.write = o.write ?? ((runs) => store.writeRuns(exp, runs));
+    this.write =
+      o.write ??
+      (async (runs) => {
+        await store.writeRuns(exp, runs);
+      });
   }
 
   /**

@@ -50,6 +50,21 @@ export function wireRun(run: RunWrite, metrics: readonly MetricPoint[]) {
     fields: toWire(run.fields),
     metrics: metrics.map((p) => ({ key: p.key, step: p.step, timestamp: p.timestamp, value: wireNumber(p.value) })),
     replaceMetrics: run.replaceMetrics,
+    ...lifecycle(run),
+    ...(run.archiveKeys?.length ? { archiveKeys: run.archiveKeys } : {}),
+    ...(run.pointsOnly ? { pointsOnly: true } : {}),
+  };
+}
+
+/** The live-run fields of a record, as the wire carries them (absent ones stay absent). */
+export function lifecycle(r: RunRecord) {
+  return {
+    ...(r.attempt !== undefined ? { attempt: r.attempt } : {}),
+    ...(r.steps !== undefined ? { steps: r.steps } : {}),
+    ...(r.host != null ? { host: r.host } : {}),
+    ...(r.pid != null ? { pid: r.pid } : {}),
+    ...(r.executor != null ? { executor: r.executor } : {}),
+    ...(r.leaseUntil !== undefined ? { leaseUntil: r.leaseUntil } : {}),
   };
 }
 
@@ -65,5 +80,11 @@ export function fromWireRun(r: Row): RunRecord {
     config: fromWire(r.config as Record<string, unknown>, 'config'),
     params: fromWire(r.params as Record<string, unknown>, 'params'),
     fields: fromWire(r.fields as Record<string, unknown>, 'fields'),
+    attempt: typeof r.attempt === 'number' ? r.attempt : 0,
+    steps: Array.isArray(r.steps) ? (r.steps as string[]) : null,
+    host: (r.host as string | undefined) ?? null,
+    pid: typeof r.pid === 'number' ? r.pid : null,
+    executor: (r.executor as string | undefined) ?? null,
+    leaseUntil: typeof r.leaseUntil === 'number' ? r.leaseUntil : null,
   };
 }

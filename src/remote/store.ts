@@ -144,13 +144,17 @@ export class RemoteStore extends Store {
     exp.updatedAt = new Date();
   }
 
-  /** Runs go in requests of at most `pointsPerRequest` metric points; a longer series follows in its own requests. */
-  override async writeRuns(exp: ExperimentRecord, runs: readonly RunWrite[]): Promise<void> {
+  /**
+   * Runs go in requests of at most `pointsPerRequest` metric points; a longer
+   * series follows in further requests that carry the run again with the
+   * next slice of its points (same attempt, so the server keeps them in one
+   * series).
+   */
+  override async writeRuns(exp: ExperimentRecord, runs: readonly RunWrite[]): Promise<boolean> {
     const max = this.options.pointsPerRequest ?? 50_000;
     const path = `/api/v1/experiments/${enc(exp.name)}/runs`;
     let batch: unknown[] = [];
     let points = 0;
-    const tails: { id: string; metrics: readonly MetricPoint[] }[] = [];
     const send = async () => {
       if (batch.length === 0) return;
       await this.send('POST', path, { runs: batch });
@@ -158,19 +162,35 @@ export class RemoteStore extends Store {
       points = 0;
     };
     for (const run of runs) {
-      const inline = run.metrics.length <= max;
-      if (batch.length >= 500 || (inline && points + run.metrics.length > max)) await send();
-      batch.push(wireRun(run, inline ? run.metrics : []));
-      if (inline) points += run.metrics.length;
-      else tails.push({ id: run.id, metrics: run.metrics });
-    }
-    await send();
-    for (const tail of tails) {
-      for (let i = 0; i < tail.metrics.length; i += max) {
-        const chunk = tail.metrics.slice(i, i + max).map((p) => ({ ...p, value: wireNumber(p.value) }));
-        await this.send('POST', `${path}/${enc(tail.id)}/metrics`, { points: chunk });
+      const n = run.metrics.length;
+      if (batch.length >= 500 || (points > 0 && points + Math.min(n, max) > max)) await send();
+      batch.push(wireRun(run, n <= max ? run.metrics : run.metrics.slice(0, max)));
+      points += Math.min(n, max);
+      for (let i = max; i < n; i += max) {
+        await send();
+        const rest: RunWrite = {
+          ...run,
+          replaceMetrics: false,
+          archiveKeys: [],
+          metrics: run.metrics.slice(i, i + max),
+        };
+        batch.push(wireRun(rest, rest.metrics));
+        points += rest.metrics.length;
       }
     }
+    await send();
+    return true;
+  }
+
+  /** The server marks interrupted runs when it reads them. */
+  override async reapInterrupted(): Promise<number> {
+    return 0;
+  }
+
+  override async runStates(
+    exp: ExperimentRecord,
+  ): Promise<Map<string, { status: RunRecord['status']; attempt: number }>> {
+    return new Map((await this.readRuns(exp)).map((r) => [r.id, { status: r.status, attempt: r.attempt ?? 0 }]));
   }
 
   override async readRuns(exp: ExperimentRecord, where?: { runIds?: readonly string[] }): Promise<RunRecord[]> {

@@ -33,6 +33,13 @@ export async function appliedIn(tx: Driver, key: string): Promise<boolean> {
   return rows.length > 0;
 }
 
+/** Inside a write's transaction: false when the key was applied already, else records it (rolled back with the write). */
+export async function firstTime(tx: Driver, key: string): Promise<boolean> {
+  if (await appliedIn(tx, key)) return false;
+  await remember(tx, key);
+  return true;
+}
+
 /** Records a key (after `seen` made the table); call it inside the write's own transaction when there is one. */
 export async function remember(driver: Driver, key: string | undefined): Promise<void> {
   if (!key) return;

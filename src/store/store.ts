@@ -243,13 +243,23 @@ export class Store {
    * Writes runs in one transaction: new keys add columns, a key whose values
    * disagree in type turns its column into the binary encoding, rows are
    * upserted by run id, metric points join their run's current series. Every
-   * value is checked before anything is written.
+   * value is checked before anything is written. Answers false when `guard`
+   * said the write was done already.
    */
-  async writeRuns(exp: ExperimentRecord, runs: readonly RunWrite[]): Promise<void> {
-    if (runs.length === 0) return;
+  async writeRuns(
+    exp: ExperimentRecord,
+    runs: readonly RunWrite[],
+    options: { guard?: (tx: Driver) => Promise<boolean> } = {},
+  ): Promise<boolean> {
+    if (runs.length === 0) return true;
     const incoming = planColumns(runs, exp.meta.columns);
     const d = this.driver.dialect;
-    await this.driver.transaction((tx) => runOps(tx, writeRunsOps(d, exp, runs, incoming)));
+    return this.driver.transaction(async (tx) => {
+      // the guard (an idempotency key) decides inside the transaction, so a repeated request writes nothing
+      if (options.guard && !(await options.guard(tx))) return false;
+      await runOps(tx, writeRunsOps(d, exp, runs, incoming));
+      return true;
+    });
   }
 
   /**

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { lifecycle } from '../../remote/records.ts';
 import { toWire } from '../../remote/wire.ts';
 import { quoteId } from '../../store/driver.ts';
 import type { ServerContext, Typed } from '../context.ts';
@@ -64,6 +65,7 @@ export function registerRecords(app: Typed, { store }: ServerContext): void {
           config: toWire(r.config),
           params: toWire(r.params),
           fields: toWire(r.fields),
+          ...lifecycle(r),
         })),
       };
     },

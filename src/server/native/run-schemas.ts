@@ -3,7 +3,7 @@ import type { RunRecord } from '../../store/store.ts';
 import { toDisplay } from '../values.ts';
 import { DateInput, MAX_TIME_MS } from './shared.ts';
 
-export const Status = z.enum(['pending', 'running', 'done', 'failed']);
+export const Status = z.enum(['pending', 'running', 'done', 'failed', 'interrupted']);
 export const Values = z.record(z.string(), z.unknown());
 const Point = z.object({
   key: z.string().min(1).max(250),
@@ -25,6 +25,14 @@ export const RunInput = z.object({
   fields: Values.optional(),
   metrics: PointsBody.optional(),
   replaceMetrics: z.boolean().optional(),
+  attempt: z.number().int().nonnegative().max(1_000_000_000).optional(),
+  steps: z.array(z.string().max(500)).max(1000).nullable().optional(),
+  host: z.string().max(255).optional(),
+  pid: z.number().int().nonnegative().max(4_294_967_295).optional(),
+  executor: z.string().max(32).optional(),
+  leaseUntil: z.number().int().nonnegative().max(8_640_000_000_000_000).nullable().optional(),
+  archiveKeys: z.array(z.string().min(1).max(250)).max(10_000).optional(),
+  pointsOnly: z.boolean().optional(),
 });
 
 export const RunDetail = z.object({

@@ -4,10 +4,9 @@ import { paramsKey } from '../../core/identity.ts';
 import { quoteId } from '../../store/driver.ts';
 import type { RunRecord, RunWrite } from '../../store/store.ts';
 import type { ServerContext, Typed } from '../context.ts';
-import { keyOf, seen } from '../idempotency.ts';
+import { firstTime, keyOf, seen } from '../idempotency.ts';
 import { fromWire } from '../values.ts';
 import { deleteRunTags } from './cleanup.ts';
-import { insertPoints } from './metrics.ts';
 import { pointValue, RunDetail, RunInput, runJson, Status, Values } from './run-schemas.ts';
 import { DateInput, ErrorBody, NameParams, RunParams, requireRun, toDate } from './shared.ts';
 
@@ -49,19 +48,22 @@ export function registerRunWrites(app: Typed, ctx: ServerContext): void {
             value: pointValue(p.value),
           })),
           replaceMetrics: r.replaceMetrics ?? false,
+          attempt: r.attempt ?? 1,
+          steps: r.steps ?? null,
+          host: r.host ?? null,
+          pid: r.pid ?? null,
+          executor: r.executor ?? null,
+          leaseUntil: r.leaseUntil ?? null,
+          ...(r.archiveKeys ? { archiveKeys: r.archiveKeys } : {}),
+          ...(r.pointsOnly ? { pointsOnly: true } : {}),
         };
       });
-      // Exactly once: the rows are an upsert (repeating it changes nothing), and
-      // the points go in one transaction with the request's key, after the rows.
+      // Exactly once: the rows, the points and the request's key in one transaction.
       const key = keyOf(req.headers);
       const runIds = writes.map((w) => w.id);
       if (await seen(store.driver, key)) return { runIds, duplicate: true };
-      await store.writeRuns(
-        exp,
-        writes.map((w) => ({ ...w, metrics: [] })),
-      );
-      const points = writes.flatMap((w) => w.metrics.map((p) => ({ ...p, runId: w.id })));
-      await insertPoints(store.driver, exp.id, points, key);
+      const wrote = await store.writeRuns(exp, writes, key ? { guard: (tx) => firstTime(tx, key) } : {});
+      if (!wrote) return { runIds, duplicate: true };
       return { runIds };
     },
   );
