@@ -488,7 +488,9 @@ export class Store {
     if (rows.length === 0) {
       const [known] = await this.driver.all(`SELECT 1 AS one FROM ${quoteId(exp.tableName)} WHERE run_id = ?`, [runId]);
       if (!known)
-        throw new LockstepError('E_NOT_FOUND', `experiment "${exp.name}" has no run "${runId}"`, { details: { runId } });
+        throw new LockstepError('E_NOT_FOUND', `experiment "${exp.name}" has no run "${runId}"`, {
+          details: { runId },
+        });
     }
     return rows.map((r) => ({ key: r.key, step: Number(r.step), timestamp: Number(r.timestamp), value: r.value }));
   }
