@@ -41,7 +41,7 @@ const HOST = hostname();
  * `kill -9`) loses at most the runs finished since the last write; they run
  * again on the next `execute`. Running runs are written live: their row
  * (status `running`, who runs them, a lease, the fields so far) and the
- * points they logged reach the store at least every `liveMs`, from a timer,
+ * points they logged reach the store within `liveMs` (written every half), from a timer,
  * from `run.log` (synchronously on SQLite, so a step that never yields is
  * still visible), or from the worker executing them. Writes never overlap.
  */
@@ -59,7 +59,8 @@ export class Recorder implements LiveSink {
   private timer: NodeJS.Timeout | null = null;
   private readonly batchSize: number;
   private readonly flushMs: number;
-  private readonly liveMs: number;
+  /** Running runs are written every half `liveMs`: a point waits at most `liveMs`, a worker's report included. */
+  private readonly liveEvery: number;
   private readonly leaseMs: number;
   private readonly executor: string;
   /** The run each write came from, to give a failed write back. */
@@ -74,7 +75,7 @@ export class Recorder implements LiveSink {
   ) {
     this.batchSize = o.batchSize ?? 5000;
     this.flushMs = o.flushMs ?? 50;
-    this.liveMs = o.liveMs ?? 1000;
+    this.liveEvery = (o.liveMs ?? 1000) / 2;
     this.leaseMs = o.leaseMs ?? 30_000;
     this.executor = o.executor ?? 'inline';
     this.custom = o.write !== undefined;
@@ -95,11 +96,11 @@ export class Recorder implements LiveSink {
         const now = Date.now();
         if (
           (this.pending.length && now - this.lastFlush >= this.flushMs) ||
-          ((this.running.size || this.late.length) && now - this.lastLive >= this.liveMs)
+          ((this.running.size || this.late.length) && now - this.lastLive >= this.liveEvery)
         )
           this.flush().catch(() => undefined);
       },
-      Math.max(10, Math.min(this.flushMs, this.liveMs) / 2),
+      Math.max(10, Math.min(this.flushMs, this.liveEvery) / 2),
     );
     this.timer.unref();
   }
@@ -131,7 +132,7 @@ export class Recorder implements LiveSink {
 
   /** `run.log` calls this every few points: a live write is due on time or on size. */
   poke(run: Run, now: number): void {
-    if (now - this.lastLive < this.liveMs && run.pendingMetrics.length < MAX_BUFFERED) return;
+    if (now - this.lastLive < this.liveEvery && run.pendingMetrics.length < MAX_BUFFERED) return;
     if (this.inFlight === 0 && !this.custom && this.flushSync(now)) return;
     this.flush().catch(() => undefined);
   }
@@ -151,7 +152,7 @@ export class Recorder implements LiveSink {
     const batch = this.pending;
     this.pending = [];
     this.lastFlush = now;
-    const live = now - this.lastLive >= this.liveMs ? this.takeLive(now) : [];
+    const live = now - this.lastLive >= this.liveEvery ? this.takeLive(now) : [];
     if (batch.length || live.length) {
       this.inFlight++;
       this.writing = this.writing

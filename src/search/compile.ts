@@ -18,6 +18,7 @@ const STATUS: Record<string, string> = {
   KILLED: 'failed',
   PENDING: 'pending',
   DONE: 'done',
+  INTERRUPTED: 'interrupted',
 };
 
 /**

@@ -32,6 +32,10 @@ export class Dispatcher {
   private failedWith: unknown;
   /** Runs by id, built on the first live report. */
   private byId: Map<string, Run> | null = null;
+  /** Live reports received for the current attempt of a run. */
+  private readonly received = new Map<string, number>();
+  /** Results that wait for live reports still on their way (threads report on another channel than results). */
+  private readonly waiting = new Map<string, { run: Run; result: RunResult; timer: NodeJS.Timeout }>();
   private readonly fresh: { mode: 'fresh' | 'continue'; names: readonly string[] };
   private readonly cont: { mode: 'fresh' | 'continue'; names: readonly string[] };
 
@@ -52,7 +56,23 @@ export class Dispatcher {
     if (!this.o.live) return;
     if (!this.byId) this.byId = new Map(this.queue.map((r) => [r.id, r]));
     const run = this.byId.get(u.id);
-    if (run) this.o.live.fromWorker(run, u);
+    if (!run) return;
+    this.o.live.fromWorker(run, u);
+    if (u.attempt !== run.attempt) return;
+    const n = (this.received.get(run.id) ?? 0) + 1;
+    this.received.set(run.id, n);
+    const w = this.waiting.get(run.id);
+    if (w && n >= w.result.live) this.release(run.id);
+  }
+
+  /** A result whose live reports have all arrived (or never will): the run finishes now. */
+  private release(id: string): void {
+    const w = this.waiting.get(id);
+    if (!w) return;
+    clearTimeout(w.timer);
+    this.waiting.delete(id);
+    this.apply(w.run, w.result);
+    this.pump();
   }
 
   run(): Promise<boolean> {
@@ -73,7 +93,11 @@ export class Dispatcher {
     while (!this.stopped && this.failedWith === undefined && this.inFlight < limit && this.remaining() > 0) {
       this.dispatch(this.take());
     }
-    if (this.inFlight === 0 && (this.stopped || this.failedWith !== undefined || this.remaining() === 0)) {
+    if (
+      this.inFlight === 0 &&
+      this.waiting.size === 0 &&
+      (this.stopped || this.failedWith !== undefined || this.remaining() === 0)
+    ) {
       Promise.all(this.writes).then(
         () => (this.failedWith === undefined ? this.resolve(this.stopped) : this.reject(this.failedWith)),
         this.reject,
@@ -106,6 +130,7 @@ export class Dispatcher {
       const how = this.o.continuing?.has(run) ? this.cont : this.fresh;
       run.begin(this.o.config, how.mode, how.names);
       this.o.attempts.set(run.id, (this.o.attempts.get(run.id) ?? 0) + 1);
+      this.received.delete(run.id);
       runs[i] = [run.id, run.params, run.attempt, how.mode === 'continue' ? run.fields : null];
     }
     const task: PoolTask = { kind: 'runs', runs };
@@ -149,7 +174,15 @@ export class Dispatcher {
       const per = answer.busyMs / batch.length;
       this.perRunMs = this.perRunMs === undefined ? per : 0.7 * this.perRunMs + 0.3 * per;
       const results = deserialize(answer.results) as RunResult[];
-      for (let i = 0; i < batch.length; i++) this.apply(batch[i] as Run, results[i] as RunResult);
+      for (let i = 0; i < batch.length; i++) {
+        const run = batch[i] as Run;
+        const result = results[i] as RunResult;
+        if (result.live > (this.received.get(run.id) ?? 0) && this.o.live) {
+          // its last reports are still on their way: they are applied first, or given up on after 10 s
+          const timer = setTimeout(() => this.release(run.id), 10_000);
+          this.waiting.set(run.id, { run, result, timer });
+        } else this.apply(run, result);
+      }
     } catch (e) {
       this.failedWith ??= e;
     }

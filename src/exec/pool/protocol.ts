@@ -42,7 +42,10 @@ export interface RunResult {
   endedAt: number;
   fields: Record<string, unknown>;
   state: Record<string, unknown>;
+  /** The points not reported live yet. */
   metrics: MetricPoint[];
+  /** Live reports sent for this run: the parent finishes it once it has them all (they travel apart). */
+  live: number;
 }
 
 /** A batch's answer: its results serialised in the worker, and how long the worker spent on it. */

@@ -35,10 +35,13 @@ let loaded: Promise<Step[]> | undefined;
 class WorkerLive implements LiveSink {
   private current: Run | null = null;
   private lastSent = Date.now();
+  /** Reports sent for the current run. */
+  sent = 0;
   private readonly post: (m: LiveMessage) => void;
 
   constructor(
-    private readonly liveMs: number,
+    /** A quarter of `liveMs`: the parent writes every half, so a point reaches the store within `liveMs`. */
+    private readonly every: number,
     channel: string,
   ) {
     if (isMainThread && process.send) {
@@ -52,14 +55,15 @@ class WorkerLive implements LiveSink {
     setInterval(
       () => {
         const now = Date.now();
-        if (this.current && now - this.lastSent >= this.liveMs) this.send(this.current, now);
+        if (this.current && now - this.lastSent >= this.every) this.send(this.current, now);
       },
-      Math.max(20, liveMs / 2),
+      Math.max(10, every / 2),
     ).unref();
   }
 
   begin(run: Run): void {
     this.current = run;
+    this.sent = 0;
     run.live = this;
   }
 
@@ -69,7 +73,7 @@ class WorkerLive implements LiveSink {
   }
 
   poke(run: Run, now: number): void {
-    if (now - this.lastSent >= this.liveMs || run.pendingMetrics.length >= 50_000) this.send(run, now);
+    if (now - this.lastSent >= this.every || run.pendingMetrics.length >= 50_000) this.send(run, now);
   }
 
   private send(run: Run, now: number): void {
@@ -79,10 +83,12 @@ class WorkerLive implements LiveSink {
     const update = { id: run.id, attempt: run.attempt, points, fields: run.fields as Record<string, unknown> | null };
     try {
       this.post({ lockstepLive: update });
+      this.sent++;
     } catch {
       try {
         // fields that cannot be cloned yet: the points still go
         this.post({ lockstepLive: { ...update, fields: null } });
+        this.sent++;
       } catch {
         run.pendingMetrics = points.concat(run.pendingMetrics);
       }
@@ -90,7 +96,7 @@ class WorkerLive implements LiveSink {
   }
 }
 
-const live = new WorkerLive(data.liveMs, data.liveChannel);
+const live = new WorkerLive(data.liveMs / 4, data.liveChannel);
 const how = { mode: 'fresh' as const, names: [] as string[], started: (run: Run) => live.begin(run) };
 const continuing = { ...how, mode: 'continue' as const };
 
@@ -113,12 +119,12 @@ export default async function handle(task: PoolTask): Promise<BatchResult | { er
     const pending = startRun(run, steps, data.config, undefined, fields ? continuing : how);
     if (pending) await pending;
     live.end(run);
-    results[i] = toResult(run);
+    results[i] = toResult(run, live.sent);
   }
   return { results: pack(results), busyMs: performance.now() - started };
 }
 
-function toResult(run: Run): RunResult {
+function toResult(run: Run, sent: number): RunResult {
   return {
     id: run.id,
     status: run.status === 'done' ? 'done' : 'failed',
@@ -128,6 +134,7 @@ function toResult(run: Run): RunResult {
     fields: run.fields,
     state: run.state,
     metrics: run.pendingMetrics,
+    live: sent,
   };
 }
 

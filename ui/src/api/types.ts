@@ -24,7 +24,7 @@ export interface ExperimentDetail extends ExperimentSummary {
   metricKeys?: string[];
 }
 
-export type RunStatus = 'pending' | 'running' | 'done' | 'failed' | string;
+export type RunStatus = 'pending' | 'running' | 'done' | 'failed' | 'interrupted' | string;
 
 /** One row of the runs table: fixed attributes plus one entry per requested column. */
 export interface RunRow {

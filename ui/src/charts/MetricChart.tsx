@@ -21,11 +21,14 @@ export function MetricChart({
   runIds,
   metric,
   labels,
+  refresh,
 }: {
   experiment: string;
   runIds: string[];
   metric: string;
   labels?: Record<string, string>;
+  /** A new value fetches the series again (a live run's page passes its latest answer). */
+  refresh?: unknown;
 }) {
   const key = runIds.join(',');
   // a zoomed step range of a single run, fetched again at full detail
@@ -48,7 +51,7 @@ export function MetricChart({
       );
       return { series: r.series, downsampled: false, total: undefined };
     },
-    [experiment, key, metric, range?.[0], range?.[1]],
+    [experiment, key, metric, range?.[0], range?.[1], refresh],
   );
   const onZoom = useCallback((min: number, max: number) => setRange([Math.floor(min), Math.ceil(max)]), []);
   const series = useMemo(
@@ -56,7 +59,11 @@ export function MetricChart({
     [res.data, labels],
   );
   return (
-    <figure className="metric" data-testid={`metric-${metric}`}>
+    <figure
+      className="metric"
+      data-testid={`metric-${metric}`}
+      data-points={res.data ? res.data.series.reduce((n, s) => n + s.points.length, 0) : undefined}
+    >
       <figcaption>
         {metric}
         {res.data?.downsampled && (
@@ -72,10 +79,10 @@ export function MetricChart({
           </span>
         )}
       </figcaption>
-      {res.state === 'loading' && <Loading what={`Loading ${metric}`} />}
+      {res.state === 'loading' && !res.data && <Loading what={`Loading ${metric}`} />}
       {res.state === 'error' && <ErrorBox error={res.error} retry={res.reload} />}
-      {res.state === 'ready' && series.every((s) => s.steps.length === 0) && <p className="muted">no points</p>}
-      {res.state === 'ready' && series.some((s) => s.steps.length > 0) && (
+      {res.data && series.every((s) => s.steps.length === 0) && <p className="muted">no points</p>}
+      {res.data && series.some((s) => s.steps.length > 0) && (
         <SeriesChart series={series} onZoom={single ? onZoom : undefined} />
       )}
     </figure>

@@ -3,6 +3,7 @@
 import { api } from '../api/client.ts';
 import type { RunResponse } from '../api/types.ts';
 import { useApi } from '../api/useApi.ts';
+import { LIVE_REFRESH_MS, usePoll } from '../api/usePoll.ts';
 import { MetricChart } from '../charts/MetricChart.tsx';
 import { ExperimentTabs } from '../components/Layout.tsx';
 import { LockView } from '../components/LockView.tsx';
@@ -12,29 +13,37 @@ import { formatDate, formatDuration } from '../format.ts';
 
 export function RunPage({ name, runId }: { name: string; runId: string }) {
   const res = useApi((signal) => api.get<RunResponse>(api.run(name, runId), {}, signal), [name, runId]);
+  // a running run is followed: its row, its fields and its charts refresh until it ends
+  const live = res.data?.run.status === 'running';
+  usePoll(live, res.reload);
   return (
     <section className="run-page">
       <ExperimentTabs name={name} current="run" />
-      {res.state === 'loading' && <Loading what="Loading run" />}
+      {res.state === 'loading' && !res.data && <Loading what="Loading run" />}
       {res.state === 'error' && <ErrorBox error={res.error} retry={res.reload} />}
-      {res.data && <RunView name={name} data={res.data} />}
+      {res.data && <RunView name={name} data={res.data} live={live} />}
     </section>
   );
 }
 
-function RunView({ name, data }: { name: string; data: RunResponse }) {
+function RunView({ name, data, live }: { name: string; data: RunResponse; live: boolean }) {
   const { run, metricKeys, lock } = data;
   const tags = (run as { tags?: Record<string, unknown> }).tags;
   return (
     <>
       <h1 className="run-title">
-        Run <code>{run.id}</code> <StatusBadge status={run.status} />
+        Run <code>{run.id}</code> <StatusBadge status={run.status} />{' '}
+        {live && (
+          <span className="live-note" data-testid="run-live">
+            live, refreshing every {LIVE_REFRESH_MS / 1000} s
+          </span>
+        )}
       </h1>
       <p className="muted">
         started {formatDate(run.startedAt) || '—'} · ended {formatDate(run.endedAt) || '—'}
         {run.startedAt && run.endedAt && ` · took ${formatDuration(run.startedAt, run.endedAt)}`}
       </p>
-      {run.status === 'failed' && (
+      {(run.status === 'failed' || run.status === 'interrupted') && (
         <div className="error-box run-error" role="alert" data-testid="run-error">
           <strong>{run.error ?? 'failed'}</strong>
           {run.errorStack && <pre>{run.errorStack}</pre>}
@@ -67,7 +76,7 @@ function RunView({ name, data }: { name: string; data: RunResponse }) {
         ) : (
           <div className="metric-grid">
             {metricKeys.map((k) => (
-              <MetricChart key={k} experiment={name} runIds={[run.id]} metric={k} />
+              <MetricChart key={k} experiment={name} runIds={[run.id]} metric={k} refresh={data} />
             ))}
           </div>
         )}

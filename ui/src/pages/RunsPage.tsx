@@ -5,6 +5,7 @@ import { ApiError } from '../api/client.ts';
 import { loadExperiment } from '../api/experiment.ts';
 import type { ExperimentDetail } from '../api/types.ts';
 import { useApi } from '../api/useApi.ts';
+import { LIVE_REFRESH_MS, usePoll } from '../api/usePoll.ts';
 import { ExperimentTabs } from '../components/Layout.tsx';
 import { ErrorBox, Loading } from '../components/Status.tsx';
 import { navigate, paths, useQueryState } from '../router.tsx';
@@ -64,6 +65,8 @@ function RunsView({
     setQuery({ sel: next.join(',') }, true);
   };
   const canCompare = selected.length >= 2 && selected.length <= 10;
+  // running runs change under the user's eyes: the rows in view follow them
+  usePoll(pages.running, pages.refresh);
 
   return (
     <>
@@ -94,6 +97,12 @@ function RunsView({
             <button type="button" className="link-button" title="Fetch the runs again" onClick={pages.reload}>
               refresh
             </button>
+          </span>
+        )}
+        {pages.running && (
+          <span className="live-note" data-testid="runs-live">
+            {' '}
+            runs are running: refreshing every {LIVE_REFRESH_MS / 1000} s
           </span>
         )}
         {selected.length > 0 && (

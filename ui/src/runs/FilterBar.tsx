@@ -4,7 +4,7 @@
 import { type FormEvent, useEffect, useState } from 'react';
 import { ApiError } from '../api/client.ts';
 
-const STATUSES = ['done', 'failed', 'running'] as const;
+const STATUSES = ['done', 'failed', 'running', 'interrupted'] as const;
 const statusFilter = (status: string) => `attributes.status = '${status}'`;
 
 const EXAMPLE = "params.k > 3 and fields.accuracy >= 0.9 or attributes.status = 'failed'";

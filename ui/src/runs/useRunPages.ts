@@ -26,7 +26,11 @@ export interface RunPages {
   loading: boolean;
   /** Bumped whenever a page arrives, so the table re-renders. */
   version: number;
+  /** Some loaded row is a run that is running. */
+  running: boolean;
   reload(): void;
+  /** Fetches the loaded pages again in place (no flicker, the scroll position stays): live runs change. */
+  refresh(): void;
 }
 
 export function useRunPages(q: RunQuery, enabled = true): RunPages {
@@ -39,6 +43,9 @@ export function useRunPages(q: RunQuery, enabled = true): RunPages {
   const [generation, setGeneration] = useState(0);
   const genRef = useRef(0);
   const totalRef = useRef(0);
+  const [running, setRunning] = useState(false);
+  const noteRunning = () =>
+    setRunning([...pages.current.values()].some((rows) => rows.some((r) => r.status === 'running')));
 
   /** Fetches `count` consecutive pages from `first` in one request (a scroll jump often straddles two). */
   const fetchPages = useCallback(
@@ -80,6 +87,7 @@ export function useRunPages(q: RunQuery, enabled = true): RunPages {
             setTotal(res.total);
             setError(undefined);
             setVersion((v) => v + 1);
+            noteRunning();
           },
           (e: Error) => {
             if (gen !== genRef.current || e.name === 'AbortError') return;
@@ -97,6 +105,7 @@ export function useRunPages(q: RunQuery, enabled = true): RunPages {
     for (const c of inflight.current.values()) c.abort();
     inflight.current.clear();
     pages.current.clear();
+    setRunning(false);
     setTotal(undefined);
     setError(undefined);
     if (key) fetchPages(0);
@@ -128,8 +137,42 @@ export function useRunPages(q: RunQuery, enabled = true): RunPages {
     [fetchPages],
   );
 
+  const refresh = useCallback(() => {
+    const loaded = [...pages.current.keys()].sort((a, b) => a - b);
+    if (loaded.length === 0 || !key || inflight.current.size > 0) return;
+    const gen = genRef.current;
+    const query = JSON.parse(key) as RunQuery;
+    // the pages in view are the newest asked for; a handful at most
+    const last = loaded[loaded.length - 1]!;
+    const first = Math.max(loaded[0]!, last - 4);
+    api
+      .get<RunsPage>(`${api.experiment(query.experiment)}/runs`, {
+        filter: query.filter,
+        sort: query.sort,
+        order: query.sort ? query.order : undefined,
+        columns: query.columns.filter((c) => !c.startsWith('metrics.')).join(','),
+        offset: first * PAGE_SIZE,
+        limit: (last - first + 1) * PAGE_SIZE,
+      })
+      .then(
+        (res) => {
+          if (gen !== genRef.current) return;
+          for (let p = first; p <= last; p++) {
+            pages.current.set(p, res.runs.slice((p - first) * PAGE_SIZE, (p - first + 1) * PAGE_SIZE));
+          }
+          totalRef.current = res.total;
+          setTotal(res.total);
+          setVersion((v) => v + 1);
+          noteRunning();
+        },
+        () => undefined, // a failed refresh keeps what is shown; the next one tries again
+      );
+  }, [key]);
+
   return {
     total,
+    running,
+    refresh,
     row: (i) => pages.current.get(Math.floor(i / PAGE_SIZE))?.[i % PAGE_SIZE],
     ensure,
     error,
