@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -104,6 +104,7 @@ for (const backend of backends()) {
     it('a requeued array (scontrol requeue) resumes: held runs go back to the queue, each run is stored once', async () => {
       const s: Session | undefined = await freshSession(backend);
       if (!s) return;
+      let job = '';
       try {
         const exp = await s.createExperiment('requeued');
         exp.addRuns({ x: Array.from({ length: 30 }, (_, i) => i) });
@@ -112,9 +113,17 @@ for (const backend of backends()) {
           slurm: { tasks: 2, logs: tempDir('lockstep-slurm-'), wait: false, lease: 10 },
           config: { ms: 300 },
         });
-        const job = sum.slurm?.jobId as string;
+        job = sum.slurm?.jobId as string;
         assert.ok(job);
-        await until(async () => (await counts(s.store.driver, exp.id)).done >= 5, 'five runs done');
+        // every task is running (a task still waiting for a CPU cannot be requeued) and holds work
+        await until(
+          async () =>
+            (await counts(s.store.driver, exp.id)).done >= 5 &&
+            squeue(job)
+              .split('\n')
+              .every((state) => state === 'RUNNING'),
+          'five runs done with both tasks running',
+        );
         execFileSync('scontrol', ['requeue', job]);
         // A requeued job waits about two minutes before it may start again; let it start now.
         await until(async () => /PENDING/.test(squeue(job)) && !/COMPLETING/.test(squeue(job)), 'the requeue');
@@ -132,7 +141,10 @@ for (const backend of backends()) {
         );
         assert.deepEqual([Number(m?.n), Number(m?.r)], [30, 30], 'each run was written exactly once');
         await until(async () => squeue(job) === '', 'the array to end');
+        job = '';
       } finally {
+        // a failed test must not leave its requeued array to start later on another test's CPUs
+        if (job) spawnSync('scancel', [job]);
         await s.close();
       }
     });
