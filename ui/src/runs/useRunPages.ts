@@ -44,8 +44,10 @@ export function useRunPages(q: RunQuery, enabled = true): RunPages {
   const genRef = useRef(0);
   const totalRef = useRef(0);
   const [running, setRunning] = useState(false);
-  const noteRunning = () =>
-    setRunning([...pages.current.values()].some((rows) => rows.some((r) => r.status === 'running')));
+  const noteRunning = useCallback(
+    () => setRunning([...pages.current.values()].some((rows) => rows.some((r) => r.status === 'running'))),
+    [],
+  );
 
   /** Fetches `count` consecutive pages from `first` in one request (a scroll jump often straddles two). */
   const fetchPages = useCallback(
@@ -96,7 +98,7 @@ export function useRunPages(q: RunQuery, enabled = true): RunPages {
           },
         );
     },
-    [key],
+    [key, noteRunning],
   );
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: a new query or a reload starts a new generation
@@ -167,7 +169,7 @@ export function useRunPages(q: RunQuery, enabled = true): RunPages {
         },
         () => undefined, // a failed refresh keeps what is shown; the next one tries again
       );
-  }, [key]);
+  }, [key, noteRunning]);
 
   return {
     total,
