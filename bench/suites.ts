@@ -6,6 +6,7 @@ export interface Suite {
 }
 
 import { exec } from './exec.ts';
+import { live } from './live.ts';
 import { lockSuite } from './lock.ts';
 import { serve } from './serve.ts';
 import { server } from './server.ts';
@@ -13,4 +14,4 @@ import { storage } from './storage.ts';
 import { ui } from './ui.ts';
 
 /** One line per suite. */
-export const suites: Suite[] = [storage, ui, exec, serve, lockSuite, server];
+export const suites: Suite[] = [storage, live, ui, exec, serve, lockSuite, server];

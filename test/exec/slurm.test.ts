@@ -105,12 +105,13 @@ for (const backend of backends()) {
       const s: Session | undefined = await freshSession(backend);
       if (!s) return;
       let job = '';
+      const logsDir = tempDir('lockstep-slurm-');
       try {
         const exp = await s.createExperiment('requeued');
         exp.addRuns({ x: Array.from({ length: 30 }, (_, i) => i) });
         const sum = await exp.execute(steps(FIXTURE, 'sleepy', 'square'), {
           backend: 'slurm',
-          slurm: { tasks: 2, logs: tempDir('lockstep-slurm-'), wait: false, lease: 10 },
+          slurm: { tasks: 2, logs: logsDir, wait: false, lease: 10 },
           config: { ms: 300 },
         });
         job = sum.slurm?.jobId as string;
@@ -145,6 +146,10 @@ for (const backend of backends()) {
       } finally {
         // a failed test must not leave its requeued array to start later on another test's CPUs
         if (job) spawnSync('scancel', [job]);
+        // what the array's tasks said, to tell a slow machine from a broken worker
+        if (job)
+          for (const f of readdirSync(logsDir))
+            console.error(`--- ${f}\n${readFileSync(join(logsDir, f), 'utf8').slice(-2000)}`);
         await s.close();
       }
     });
