@@ -110,6 +110,43 @@ describe('gc with shared blob stores and nested run directories', () => {
     }
   });
 
+  test('gc keeps the artifacts of a run still executing, whatever the grace period', async () => {
+    const session = await createSession(join(tempDir(), 'r.db'));
+    try {
+      const exp = await session.createExperiment('long');
+      let release = () => {};
+      const gate = new Promise<void>((r) => {
+        release = r;
+      });
+      let logged = () => {};
+      const artifactLogged = new Promise<void>((r) => {
+        logged = r;
+      });
+      const running = exp.run(async (r) => {
+        await r.logArtifact('model.bin', Buffer.from('weights'));
+        logged();
+        await gate;
+      });
+      await artifactLogged;
+      // the run's row exists from its start, with status running
+      const until = Date.now() + 10_000;
+      while (Date.now() < until) {
+        const rows = await session.query("SELECT status FROM experiment_long WHERE status = 'running'");
+        if (rows.length) break;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      const report = await session.artifactHub.gc({ graceMs: 0 });
+      assert.equal(report.orphanArtifacts, 0, 'the artifact of the running run is not an orphan');
+      assert.equal(report.removed.length, 0);
+      release();
+      const run = await running;
+      assert.equal(run.status, 'done');
+      assert.equal((await session.artifacts.read(run.id, 'model.bin')).toString(), 'weights');
+    } finally {
+      await session.close();
+    }
+  });
+
   test('gc --run-dirs keeps a directory that holds a tagged run', async () => {
     const session = await createSession(join(tempDir(), 'l.db'));
     try {
