@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { LockstepError } from '../errors.ts';
 import { VERSION } from '../version.ts';
 import { type Register, registrationsFor } from './commands/index.ts';
+import { stopWithNpmParent } from './parent.ts';
 
 /** Exit codes: 0 ok, 1 a failure at run time, 2 bad input (the user can fix the command). */
 const BAD_INPUT = new Set(['E_INPUT', 'E_NOT_FOUND', 'E_CONFLICT', 'E_SQL', 'E_VALUE']);
@@ -18,6 +19,7 @@ export function buildProgram(commands: readonly Register[]): Command {
 
 /** The only place in lockstep that ends the process. */
 export async function main(argv: string[] = process.argv): Promise<void> {
+  stopWithNpmParent();
   const program = buildProgram(await registrationsFor(argv));
   try {
     await program.parseAsync(argv);

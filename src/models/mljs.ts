@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import { LockstepError } from '../errors.ts';
 import { compileForest } from './forest.ts';
+import type { ParamSpec } from './params.ts';
 
 /**
  * The ml.js classifiers lockstep can train, save and serve. They are
@@ -54,6 +55,8 @@ function fromProbabilities(probabilities: number[][]): Answers {
 export interface Algorithm {
   readonly name: string;
   readonly description: string;
+  /** The training parameters it takes (checked before a retrain starts; see params.ts). */
+  readonly params: ParamSpec;
   train(X: Rows, y: number[], params: Record<string, unknown>): Trained;
   load(json: unknown): Predictor;
 }
@@ -85,6 +88,14 @@ function votes(labels: ArrayLike<number>, classes: number): number[] {
 const randomForest: Algorithm = {
   name: 'random-forest',
   description: 'ml-random-forest RandomForestClassifier',
+  params: {
+    nEstimators: 'positive integer',
+    maxFeatures: 'fraction or count',
+    replacement: 'boolean',
+    seed: 'integer',
+    noOOB: 'boolean',
+    useSampleBagging: 'boolean',
+  },
   train(X, y, params) {
     const model = new (ml.rf())({ nEstimators: 50, seed: 42, noOOB: true, ...params });
     model.train(X, y);
@@ -99,6 +110,7 @@ const randomForest: Algorithm = {
 const knn: Algorithm = {
   name: 'knn',
   description: 'ml-knn KNN (euclidean)',
+  params: { k: 'positive integer' },
   train(X, y, params) {
     return new (ml.knn())(X, y, params);
   },
@@ -122,6 +134,7 @@ const knn: Algorithm = {
 const logisticRegression: Algorithm = {
   name: 'logistic-regression',
   description: 'ml-logistic-regression (one-vs-rest)',
+  params: { numSteps: 'positive integer', learningRate: 'positive number' },
   train(X, y, params) {
     const M = ml.matrix();
     const model = new (ml.logreg())({ numSteps: 1000, learningRate: 5e-3, ...params });
@@ -151,6 +164,7 @@ const logisticRegression: Algorithm = {
 const cart: Algorithm = {
   name: 'cart',
   description: 'ml-cart DecisionTreeClassifier',
+  params: { maxDepth: 'positive integer', minNumSamples: 'positive integer', gainFunction: ['gini', 'regression'] },
   train(X, y, params) {
     const model = new (ml.cart())(params);
     model.train(X, y);
@@ -174,6 +188,7 @@ const cart: Algorithm = {
 const naiveBayes: Algorithm = {
   name: 'naive-bayes',
   description: 'ml-naivebayes GaussianNB',
+  params: {},
   train(X, y) {
     const model = new (ml.nb())();
     model.train(X, y);
@@ -193,8 +208,12 @@ export const ALGORITHMS: Readonly<Record<string, Algorithm>> = {
   [naiveBayes.name]: naiveBayes,
 };
 
+/**
+ * The algorithm of a name. The registry writes `random-forest`; the demo's
+ * `random_forest` (snake case, as in its SQL columns) names the same one.
+ */
 export function algorithm(name: string): Algorithm {
-  const a = ALGORITHMS[name];
+  const a = typeof name === 'string' ? ALGORITHMS[name.replaceAll('_', '-')] : undefined;
   if (!a) {
     throw new LockstepError(
       'E_INPUT',

@@ -14,7 +14,7 @@ import { installInputChecks } from '../server/input.ts';
 import type { Session } from '../session.ts';
 import { VERSION } from '../version.ts';
 import { PredictionCache } from './cache.ts';
-import { installServeErrors } from './errors.ts';
+import { installNotFound, installServeErrors } from './errors.ts';
 import { JobQueue } from './jobs.ts';
 import { registerModelRoutes } from './routes.ts';
 import { ServedModel } from './served.ts';
@@ -79,6 +79,7 @@ export async function createServeApp(options: ServeOptions): Promise<ServeApp> {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installServeErrors(app);
+  installNotFound(app);
   installHostCheck(app, boundNames('127.0.0.1', options.allowedHosts ?? []));
   installAuth(app, normaliseTokens(options.tokens));
   installInputChecks(app);

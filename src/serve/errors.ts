@@ -16,6 +16,13 @@ const STATUS: Record<ErrorCode, number> = {
   E_RUN: 500,
 };
 
+/** Unknown routes answer in the API's error shape, not Fastify's. */
+export function installNotFound(app: FastifyInstance): void {
+  app.setNotFoundHandler((req) => {
+    throw new HttpError(404, 'E_NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0]} (see /docs for the API)`);
+  });
+}
+
 /** The serving API's one error funnel: `{ error: { code, message, field? } }`, internals only in the log. */
 export function installServeErrors(app: FastifyInstance): void {
   app.setErrorHandler((err: unknown, req, reply) => {
@@ -33,7 +40,10 @@ export function installServeErrors(app: FastifyInstance): void {
       const status = STATUS[err.code] ?? 500;
       if (status >= 500) req.log.error({ err }, 'request failed');
       const message = status >= 500 && err.code !== 'E_UNAVAILABLE' ? 'internal error' : err.message;
-      return reply.code(status).send({ error: { code: err.code, message } });
+      const field = status < 500 ? err.details?.field : undefined;
+      return reply
+        .code(status)
+        .send({ error: { code: err.code, message, ...(typeof field === 'string' ? { field } : {}) } });
     }
     const fe = err as FastifyError;
     if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {

@@ -1,4 +1,6 @@
 import { LockstepError } from '../errors.ts';
+import { algorithm } from '../models/mljs.ts';
+import { checkParams } from '../models/params.ts';
 import { tableToXY, trainModel } from '../models/train.ts';
 import type { Session } from '../session.ts';
 import { datasetTable } from './data.ts';
@@ -18,48 +20,91 @@ export interface RetrainRequest {
   folds?: number;
 }
 
+/** A retrain request checked against the served version: everything the job needs, nothing left to fail on input. */
+export interface RetrainPlan {
+  dataset: string;
+  /** The dataset version resolved now, so that the job trains on what was checked. */
+  datasetVersion: string;
+  algorithm: string;
+  params: Record<string, unknown>;
+  folds: number;
+  force: boolean;
+}
+
+/** Accuracies closer than this are equal: cross-validated means differ in their last bits between runs. */
+export const ACCURACY_TOLERANCE = 1e-9;
+
+/**
+ * Checks a retrain request before anything starts (the HTTP API answers 202
+ * only after this): the served version must be a lockstep model with a
+ * target column, the algorithm known, every parameter of the right kind,
+ * the dataset and its version registered. Errors name the field.
+ */
+export async function planRetrain(session: Session, served: ServedModel, req: RetrainRequest): Promise<RetrainPlan> {
+  const base = served.model;
+  const file = base.file;
+  if (!file.target)
+    throw new LockstepError(
+      'E_INPUT',
+      `version ${base.version.version} records no target column, so it cannot be retrained`,
+    );
+  let algo: ReturnType<typeof algorithm>;
+  try {
+    algo = algorithm(req.algorithm ?? file.algorithm);
+  } catch (e) {
+    throw new LockstepError('E_INPUT', `algorithm: ${(e as Error).message}`, { details: { field: 'algorithm' } });
+  }
+  // the served version's own parameters are kept only when the algorithm stays the same
+  const params =
+    req.params !== undefined
+      ? checkParams(algo.name, algo.params, req.params)
+      : algo.name === file.algorithm
+        ? file.params
+        : {};
+  const dataset = req.dataset ?? (await lineageDataset(session, base.version.runId));
+  const info = await session.datasets.get(dataset, req.datasetVersion);
+  return {
+    dataset,
+    datasetVersion: info.version,
+    algorithm: algo.name,
+    params,
+    folds: req.folds ?? 5,
+    force: req.force === true,
+  };
+}
+
 /**
  * Trains a new version as a tracked run (experiment `retrain-<model>`),
  * registers it, and promotes it (moves the served alias and swaps the served
- * model) only when its accuracy beats the served version's, or when forced.
+ * model) when its accuracy is not worse than the served version's (equal
+ * within {@link ACCURACY_TOLERANCE} counts as not worse), or when forced.
  * Nothing is swapped until every step succeeded.
  */
 export async function retrain(
   session: Session,
   served: ServedModel,
-  req: RetrainRequest,
+  plan: RetrainPlan,
 ): Promise<Record<string, unknown>> {
   const base = served.model;
   const file = base.file;
-  const target = file.target;
-  if (!target)
-    throw new LockstepError(
-      'E_INPUT',
-      `version ${base.version.version} records no target column, so it cannot be retrained`,
-    );
-  const dataset = req.dataset ?? (await lineageDataset(session, base.version.runId));
-  const algorithm = req.algorithm ?? file.algorithm;
-  const params = req.params ?? file.params;
-  const folds = req.folds ?? 5;
+  const target = file.target as string;
+  const { dataset, datasetVersion, algorithm, params, folds } = plan;
   const exp = await session.createExperiment(`retrain-${served.name}`, {
     ifExists: 'load',
     description: `retraining of model ${served.name} by lockstep serve`,
   });
   let cv = 0;
   let trained: ReturnType<typeof trainModel>['file'] | undefined;
-  let usedVersion = '';
   const run = await exp.run(
     {
       algorithm,
       dataset,
-      dataset_version: req.datasetVersion ?? null,
+      dataset_version: datasetVersion,
       base_version: base.version.version,
       params: JSON.stringify(params),
     },
     async (r) => {
-      const info = await session.datasets.get(dataset, req.datasetVersion);
-      usedVersion = info.version;
-      const path = await r.useDataset(dataset, info.version);
+      const path = await r.useDataset(dataset, datasetVersion);
       const data = tableToXY(await datasetTable(path, dataset), file.features, target, file.labels);
       const result = trainModel(algorithm, params, data, file.features, target, folds, file.scaler !== null);
       cv = result.cvAccuracy;
@@ -71,14 +116,14 @@ export async function retrain(
   );
   if (!trained) throw new LockstepError('E_RUN', 'the retrain run produced no model');
   const current = base.version.metrics.accuracy;
-  const beats = current === undefined || cv > current;
-  const promote = beats || req.force === true;
+  const notWorse = current === undefined || cv >= current - ACCURACY_TOLERANCE;
+  const promote = notWorse || plan.force;
   const version = await session.models.register(served.name, trained, {
     runId: run.id,
     experimentId: exp.id,
     metrics: { accuracy: cv },
-    tags: { trigger: 'retrain', base_version: String(base.version.version), dataset: `${dataset}@${usedVersion}` },
-    description: `retrained from version ${base.version.version} on ${dataset}@${usedVersion}`,
+    tags: { trigger: 'retrain', base_version: String(base.version.version), dataset: `${dataset}@${datasetVersion}` },
+    description: `retrained from version ${base.version.version} on ${dataset}@${datasetVersion}`,
   });
   let movedAlias: string | null = null;
   if (promote && served.ref.alias) {
@@ -91,14 +136,15 @@ export async function retrain(
   return {
     runId: run.id,
     experiment: exp.name,
-    dataset: `${dataset}@${usedVersion}`,
+    dataset: `${dataset}@${datasetVersion}`,
+    algorithm,
     newVersion: version.version,
     previousVersion: base.version.version,
     metric: 'accuracy',
     newValue: cv,
     previousValue: current ?? null,
     promoted: promote,
-    forced: promote && !beats,
+    forced: plan.force,
     movedAlias,
     serving: served.version,
   };

@@ -9,7 +9,7 @@ import { VERSION } from '../version.ts';
 import type { ServeState } from './app.ts';
 import { datasetTable } from './data.ts';
 import { predict } from './predict.ts';
-import { retrain } from './retrain.ts';
+import { planRetrain, retrain } from './retrain.ts';
 import * as s from './schemas.ts';
 
 const JSON_TYPE = 'application/json; charset=utf-8';
@@ -75,14 +75,16 @@ export function registerModelRoutes(typed: Typed, session: Session, state: Serve
       schema: {
         summary: 'Train a new version in the background',
         description:
-          'Starts a tracked training run (experiment `retrain-<model>`), registers a new version, and moves the served alias to it only when its cross-validated accuracy beats the served version (or with `force`). Poll `GET /jobs/{id}`.',
+          'Checks the request (algorithm, parameters, dataset: a 422 or 404 names the field), then starts a tracked training run (experiment `retrain-<model>`) that registers a new version and moves the served alias to it when its cross-validated accuracy is not worse than the served version’s (equal within 1e-9 counts as not worse), or with `force`. Retrains run one at a time: a second one waits with status `queued`. Poll `GET /jobs/{id}`.',
         body: s.retrainBody,
         response: { 202: s.job },
       },
     },
     async (req, reply) => {
+      // checked before the 202: a bad field is the caller's 422 now, not a failed job later
+      const plan = await planRetrain(session, served, req.body);
       const job = jobs.submit('retrain', async () => {
-        const result = await retrain(session, served, req.body);
+        const result = await retrain(session, served, plan);
         if (result.promoted && result.serving === result.newVersion) cache.clear();
         return result;
       });

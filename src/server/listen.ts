@@ -30,10 +30,22 @@ export async function startServer(
     );
   }
   const app = await createServer({ ...options, allowedHosts: boundNames(host, options.allowedHosts ?? []) });
-  const port = options.port ?? 5000;
-  let address: string;
+  const address = await listenOrExplain(app, host, options.port ?? 5000);
+  return { app, url: address, close: () => app.close() };
+}
+
+/**
+ * Listens, or closes the app and says in one sentence why it cannot: a busy
+ * port or a privileged one is the caller's to fix (E_INPUT), anything else
+ * is E_UNAVAILABLE.
+ */
+export async function listenOrExplain(
+  app: { listen(o: { host: string; port: number }): Promise<string>; close(): Promise<unknown> },
+  host: string,
+  port: number,
+): Promise<string> {
   try {
-    address = await app.listen({ host, port });
+    return await app.listen({ host, port });
   } catch (e) {
     await app.close();
     const code = (e as { code?: string }).code;
@@ -45,5 +57,4 @@ export async function startServer(
       { cause: e },
     );
   }
-  return { app, url: address, close: () => app.close() };
 }

@@ -3,6 +3,7 @@ import { isLockstepError, LockstepError } from '../../errors.ts';
 import { createServeApp, type ServeApp } from '../../serve/app.ts';
 import { BufferedLog } from '../../serve/log.ts';
 import { boundNames, isLoopback } from '../../server/hosts.ts';
+import { listenOrExplain } from '../../server/listen.ts';
 import { createSession } from '../../session.ts';
 import { allowedHostsFrom, collect, tokensFrom } from '../tokens.ts';
 
@@ -73,7 +74,13 @@ export function registerServe(program: Command): void {
         const why = e instanceof Error ? e.message : String(e);
         throw new LockstepError('E_INPUT', isLockstepError(e) ? why : `cannot load ${uri}: ${why}`, { cause: e });
       }
-      const address = await app.listen({ port, host: opts.host });
+      let address: string;
+      try {
+        address = await listenOrExplain(app, opts.host, port);
+      } catch (e) {
+        await session.close();
+        throw e;
+      }
       const { served } = app.serving;
       process.stderr.write(
         `lockstep: serving ${uri} (model ${served.name}, version ${served.version}) at ${address}\n` +
