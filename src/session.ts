@@ -4,12 +4,12 @@ import type { DatasetInfo, DatasetRegistry, RegisterDatasetOptions } from './art
 import { ArtifactHub } from './artifacts/hub.ts';
 import { Experiment } from './core/experiment.ts';
 import { Run } from './core/run.ts';
-import { LockstepError } from './errors.ts';
+import { isLockstepError, LockstepError } from './errors.ts';
 import type { ModelRegistry } from './models/registry.ts';
 import { type RemoteOptions, RemoteStore } from './remote/store.ts';
 import type { Row } from './store/driver.ts';
 import { defaultUrl, openDriver } from './store/open.ts';
-import { Store } from './store/store.ts';
+import { type ExperimentRecord, Store } from './store/store.ts';
 
 /** An experiment as `listExperiments` describes it. */
 export interface ExperimentInfo {
@@ -110,7 +110,15 @@ export class Session {
       if (ifExists === 'load') return this.loadExperiment(name);
       await this.store.deleteExperiment(name);
     }
-    const record = await this.store.createExperiment(name, options.description ?? null);
+    let record: ExperimentRecord;
+    try {
+      record = await this.store.createExperiment(name, options.description ?? null);
+    } catch (e) {
+      // several processes starting the same script at once: the first creates it, the others load it
+      if (ifExists === 'load' && isLockstepError(e, 'E_CONFLICT') && (await this.store.getExperiment(name)))
+        return this.loadExperiment(name);
+      throw e;
+    }
     return this.attach(new Experiment(this.store, record));
   }
 

@@ -65,9 +65,10 @@ export class Experiment {
 
   /** Adds one run with these params (or returns the existing run with equal params). */
   addRun(params: Record<string, unknown> = {}): Run {
-    const run = new Run(params);
-    const existing = this.runs.findByParamsKey(run.paramsKey);
+    const key = Run.keyOf(params);
+    const existing = this.runs.findByParamsKey(key);
     if (existing) return existing;
+    const run = Run.ofGrid(params, this.record.id, key);
     this.runs.add(run);
     return run;
   }

@@ -1,3 +1,4 @@
+import { xxh3 } from '@node-rs/xxhash';
 import { encodeValue } from '../store/codec.ts';
 
 /**
@@ -33,4 +34,14 @@ function canonical(v: unknown): unknown {
     return out;
   }
   return { $bytes: encodeValue(v, 'params').toString('base64') };
+}
+
+/**
+ * The id of the run with these params in this experiment: the same in every
+ * process, so that several processes running one sweep write one row per
+ * params (the store upserts by id) instead of a row each.
+ */
+export function runIdFor(experimentId: string, key: string): string {
+  const h = xxh3.xxh128(`${experimentId}\u0000${key}`).toString(16).padStart(32, '0');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { LockstepError } from '../errors.ts';
 import type { MetricPoint, RunRecord, RunStatus, RunWrite } from '../store/store.ts';
-import { paramsKey } from './identity.ts';
+import { paramsKey, runIdFor } from './identity.ts';
 import type { ArtifactInfo, RunServices } from './services.ts';
 
 export type { RunStatus } from '../store/store.ts';
@@ -86,11 +86,25 @@ export class Run {
   private lastPoke = 0;
 
   constructor(params: Record<string, unknown> = {}, id: string = randomUUID()) {
-    if (params === null || typeof params !== 'object' || Array.isArray(params)) {
-      throw new LockstepError('E_INPUT', 'run params must be a plain object such as { lr: 0.1 }');
-    }
+    checkParams(params);
     this.id = id;
     this.params = params;
+  }
+
+  /**
+   * A run of a grid: its id derives from the experiment and its params, so
+   * every process adding these params to this experiment names the same run.
+   */
+  static ofGrid(params: Record<string, unknown>, experimentId: string, key = Run.keyOf(params)): Run {
+    const run = new Run(params, runIdFor(experimentId, key));
+    run.cachedKey = key;
+    return run;
+  }
+
+  /** The canonical form of params (checked to be a plain object). */
+  static keyOf(params: Record<string, unknown>): string {
+    checkParams(params);
+    return paramsKey(params);
   }
 
   /** The run's identity across executions: its params in canonical form. */
@@ -281,6 +295,12 @@ export class Run {
 }
 
 const NO_STEPS: readonly string[] = Object.freeze([]);
+
+function checkParams(params: unknown): void {
+  if (params === null || typeof params !== 'object' || Array.isArray(params)) {
+    throw new LockstepError('E_INPUT', 'run params must be a plain object such as { lr: 0.1 }');
+  }
+}
 
 /** The completed steps after a continuation ran `more`. */
 function unionSteps(done: readonly string[], more: readonly string[]): readonly string[] {

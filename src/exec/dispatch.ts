@@ -1,12 +1,13 @@
 import type { Run } from '../core/run.ts';
 import type { Runs } from '../core/runs.ts';
-import { LockstepError } from '../errors.ts';
+import { isLockstepError, LockstepError } from '../errors.ts';
 import type { ExperimentRecord, Store } from '../store/store.ts';
 import { executeInline } from './inline.ts';
 import { executionMode } from './plan.ts';
 import { Progress } from './progress.ts';
 import { Recorder } from './recorder.ts';
 import { assertSendable } from './sendable.ts';
+import { Sharing } from './share.ts';
 import { requireRefs, resolveSteps, stepList, stepNames } from './steps.ts';
 import { summarise } from './summary.ts';
 import type { ExecuteOptions, ExecuteSummary, Steps } from './types.ts';
@@ -159,14 +160,20 @@ export async function executeExperiment(
     return recorder?.add(run);
   };
   recorder?.startTimer();
+  const sharing =
+    recorder && todo.length
+      ? await startSharing(ctx, o, names, options.rerun === true, () => recorder.shareSoon())
+      : null;
   let failure: unknown;
   try {
+    const order = sharing ? sharing.order(todo) : todo;
+    const skip = sharing ? (run: Run) => sharing.skip(run) : undefined;
     if (refs) {
       // Nothing to do starts no pool; otherwise no more workers than runs (each costs a thread and loading the steps).
       if (todo.length > 0) {
         const { executePool } = await import('./pool/pool.ts');
         await executePool(
-          todo,
+          order,
           {
             ...o,
             jobs: Math.min(o.jobs, todo.length),
@@ -178,6 +185,7 @@ export async function executeExperiment(
             names,
             continuing,
             live: recorder,
+            ...(skip ? { skip } : {}),
           },
           onFinished,
         );
@@ -185,17 +193,19 @@ export async function executeExperiment(
     } else {
       const started = recorder ? (run: Run) => recorder.started(run) : undefined;
       await executeInline(
-        todo,
+        order,
         fns ?? [],
         o.config,
-        { ...o, progress, attempts, names, continuing, ...(started ? { started } : {}) },
+        { ...o, progress, attempts, names, continuing, ...(started ? { started } : {}), ...(skip ? { skip } : {}) },
         onFinished,
       );
     }
+    progress.leave(sharing?.leftToOthers ?? 0);
   } catch (e) {
     failure = e;
   } finally {
     progress.stop();
+    await sharing?.stop();
   }
   // Whatever finished is written, even when the execution stopped on an error.
   try {
@@ -204,7 +214,31 @@ export async function executeExperiment(
     failure ??= e;
   }
   if (failure !== undefined) throw failure;
-  return summarise(ctx.runs.length, todo.length, finished, performance.now() - started, attempts);
+  // runs another process executed meanwhile count as skipped
+  const elsewhere = sharing?.leftToOthers ?? 0;
+  return summarise(ctx.runs.length, todo.length - elsewhere, finished, performance.now() - started, attempts);
+}
+
+/** Sharing with other processes executing the experiment, when the store can tell (not over HTTP). */
+async function startSharing(
+  ctx: ExperimentContext,
+  o: CheckedOptions,
+  names: readonly string[],
+  rerun: boolean,
+  onShared: () => void,
+): Promise<Sharing | null> {
+  try {
+    return await Sharing.start(ctx.store, ctx.record, {
+      leaseMs: o.leaseMs,
+      everyMs: 250,
+      names,
+      rerun,
+      onShared,
+    });
+  } catch (e) {
+    if (isLockstepError(e)) return null;
+    throw e;
+  }
 }
 
 /**

@@ -104,6 +104,8 @@ export interface InlineOptions {
   names: readonly string[];
   continuing?: ReadonlySet<Run>;
   started?: (run: Run) => void;
+  /** Leaves a run out as it comes up (another process has it). */
+  skip?: (run: Run) => boolean;
 }
 
 /** Executes runs one after another in this thread. Returns true when `failFast` stopped it early. */
@@ -114,10 +116,11 @@ export async function executeInline(
   options: InlineOptions,
   onFinished: OnFinished,
 ): Promise<boolean> {
-  const { failFast, retries, timeoutMs, progress, attempts, names, continuing, started } = options;
+  const { failFast, retries, timeoutMs, progress, attempts, names, continuing, started, skip } = options;
   const fresh: How = { mode: 'fresh', names, ...(started ? { started } : {}) };
   const cont: How = { ...fresh, mode: 'continue' };
   for (const run of runs) {
+    if (skip?.(run)) continue;
     const how = continuing?.has(run) ? cont : fresh;
     const pending = startRun(run, steps, config, timeoutMs, how);
     if (pending) await pending;

@@ -13,7 +13,11 @@ import type { ExecutionMode, Run } from '../core/run.ts';
  * scratch otherwise. Runs stored before steps were recorded count as done for
  * any pipeline.
  */
-export function executionMode(run: Run, steps: readonly string[], rerun: boolean): ExecutionMode | 'skip' {
+export function executionMode(
+  run: Pick<Run, 'status' | 'steps'>,
+  steps: readonly string[],
+  rerun: boolean,
+): ExecutionMode | 'skip' {
   const done = run.steps;
   if (done === null) return run.status === 'done' && !rerun ? 'skip' : 'fresh';
   let covered = true;

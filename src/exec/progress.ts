@@ -66,6 +66,11 @@ export class Progress {
     if (now - this.lastDraw >= 100) this.draw(now);
   }
 
+  /** Runs another process took: they leave the total. */
+  leave(n: number): void {
+    this.total -= n;
+  }
+
   /** Sets the counts at once (the queue and Slurm backends poll them). */
   set(done: number, failed: number, total = this.total, note?: string): void {
     this.done = done;

@@ -60,7 +60,7 @@ export class Recorder implements LiveSink {
   private readonly batchSize: number;
   private readonly flushMs: number;
   /** Running runs are written every half `liveMs`: a point waits at most `liveMs`, a worker's report included. */
-  private readonly liveEvery: number;
+  private liveEvery: number;
   private readonly leaseMs: number;
   private readonly executor: string;
   /** The run each write came from, to give a failed write back. */
@@ -103,6 +103,14 @@ export class Recorder implements LiveSink {
       Math.max(10, Math.min(this.flushMs, this.liveEvery) / 2),
     );
     this.timer.unref();
+  }
+
+  /**
+   * Other processes execute the same experiment: running runs are written
+   * as soon as they start (within `flushMs`), so the others leave them.
+   */
+  shareSoon(): void {
+    this.liveEvery = Math.min(this.liveEvery, this.flushMs);
   }
 
   /** A run begins executing in this thread: it is written live until it finishes. */

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { LockstepError } from '../errors.ts';
+import { isLockstepError, LockstepError } from '../errors.ts';
 import { suggest } from '../suggest.ts';
 import { VERSION } from '../version.ts';
 import { CODEC_VERSION } from './codec.ts';
@@ -171,8 +171,8 @@ export class Store {
     const { tableName, createdAt: now } = exp;
     await this.init();
     const d = this.driver.dialect;
-    await this.driver.transaction(async (tx) => {
-      const clash = await tx.all<{ name: string; table_name: string }>(
+    const refuseClash = async (q: Driver) => {
+      const clash = await q.all<{ name: string; table_name: string }>(
         'SELECT name, table_name FROM experiments WHERE name = ? OR LOWER(table_name) = LOWER(?)',
         [name, tableName],
       );
@@ -185,6 +185,22 @@ export class Store {
           { details: { name } },
         );
       }
+    };
+    try {
+      await this.createIn(exp, refuseClash);
+    } catch (e) {
+      // another process created it at the same moment: its unique index or its table said so
+      if (!isLockstepError(e)) await refuseClash(this.driver);
+      throw e;
+    }
+    return exp;
+  }
+
+  private async createIn(exp: ExperimentRecord, refuseClash: (q: Driver) => Promise<void>): Promise<void> {
+    const { name, tableName, description, createdAt: now } = exp;
+    const d = this.driver.dialect;
+    await this.driver.transaction(async (tx) => {
+      await refuseClash(tx);
       await tx.run(
         'INSERT INTO experiments (id, name, table_name, description, created_at, updated_at, fields, meta) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
         [
@@ -200,7 +216,6 @@ export class Store {
       );
       for (const ddl of experimentTableDdl(d, tableName)) await tx.exec(ddl);
     });
-    return exp;
   }
 
   async deleteExperiment(name: string): Promise<void> {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { after, describe, it } from 'node:test';
+import { EXTRA_CLAIMS } from '../../src/exec/queue/queue.ts';
 import { steps } from '../../src/exec/steps.ts';
 import { createSession, isLockstepError } from '../../src/index.ts';
 import { backends, freshSession, postgresAvailable } from '../helpers.ts';
@@ -86,6 +87,49 @@ for (const backend of backends()) {
         const pids = new Set(runs.map((r) => r.fields.pid));
         t.diagnostic(
           `runs by ${pids.size} workers; ${reclaimed.length} run(s) reclaimed after the killed worker's lease expired`,
+        );
+      } finally {
+        await s.close();
+      }
+    });
+
+    it('a worker serving every experiment fails a run that killed each of its workers, and exits', async () => {
+      const url = await backend.fresh();
+      const s = await freshSessionAt(backend, url);
+      if (!s) return;
+      try {
+        const exp = await s.createExperiment('deadly');
+        exp.addRun({ x: 1 });
+        await exp.execute(steps(FIXTURE, 'killsItsWorker'), { backend: 'queue', wait: false });
+        const worker = () =>
+          spawn(
+            process.execPath,
+            [BIN, 'worker', '--db', url, '--lease', '0.5', '--poll', '0.1', '--exit-when-empty'],
+            {
+              stdio: ['ignore', 'ignore', 'pipe'],
+            },
+          );
+        // each claim kills its worker; no --experiment: the worker serves any experiment
+        for (let i = 0; i < EXTRA_CLAIMS; i++) {
+          const w = worker();
+          const [code, signal] = await new Promise<[number | null, string | null]>((r) =>
+            w.on('exit', (c, sig) => r([c, sig])),
+          );
+          assert.equal(signal, 'SIGKILL', `claim ${i + 1} killed its worker (exit ${code})`);
+        }
+        const last = worker();
+        const exit = await Promise.race([
+          new Promise<number | null>((r) => last.on('exit', (c) => r(c))),
+          new Promise<string>((r) => setTimeout(() => r('still running after 20 s'), 20_000)),
+        ]);
+        if (exit !== 0) last.kill('SIGKILL');
+        assert.equal(exit, 0, 'the last worker ends the run and exits when the queue is empty');
+        await exp.reload();
+        const run = exp.runs.first();
+        assert.equal(run.status, 'failed');
+        assert.match(
+          run.error?.message ?? '',
+          /its worker stopped answering \(lease expired\) on each of its 3 attempts/,
         );
       } finally {
         await s.close();

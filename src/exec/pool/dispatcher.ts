@@ -91,7 +91,8 @@ export class Dispatcher {
     // With a timeout, one task per worker: a task waiting in tinypool's queue would spend its time budget there.
     const limit = this.o.timeoutMs ? this.o.jobs : this.o.jobs * 2;
     while (!this.stopped && this.failedWith === undefined && this.inFlight < limit && this.remaining() > 0) {
-      this.dispatch(this.take());
+      const batch = this.take();
+      if (batch.length) this.dispatch(batch);
     }
     if (
       this.inFlight === 0 &&
@@ -109,8 +110,17 @@ export class Dispatcher {
     if (this.alone.length) return [this.alone.shift() as Run];
     let size = this.o.timeoutMs ? 1 : (this.o.runsPerTask ?? this.adaptiveSize());
     size = Math.max(1, Math.min(size, this.queue.length - this.next));
-    const batch = this.queue.slice(this.next, this.next + size);
-    this.next += size;
+    const skip = this.o.skip;
+    if (!skip) {
+      const batch = this.queue.slice(this.next, this.next + size);
+      this.next += size;
+      return batch;
+    }
+    const batch: Run[] = [];
+    while (batch.length < size && this.next < this.queue.length) {
+      const run = this.queue[this.next++] as Run;
+      if (!skip(run)) batch.push(run);
+    }
     return batch;
   }
 

@@ -33,6 +33,8 @@ export interface PoolOptions {
   live?: Recorder | null;
   /** How often workers report the run they execute, in ms (default 1000). */
   liveMs?: number;
+  /** Leaves a run out as it comes up (another process has it). */
+  skip?: (run: Run) => boolean;
 }
 
 /** The worker file: compiled JS in the package, a small JS shim over the TypeScript sources in a checkout. */

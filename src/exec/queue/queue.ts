@@ -231,6 +231,23 @@ export async function failAbandoned(store: Store, exp: ExperimentRecord): Promis
   });
 }
 
+/**
+ * `failAbandoned` for every experiment that has such runs: a worker serving
+ * any experiment must end them too, or waiting for an empty queue never ends.
+ */
+export async function failAbandonedAll(store: Store): Promise<string[]> {
+  const rows = await store.driver.all<{ experiment_id: string }>(
+    `SELECT DISTINCT experiment_id FROM ${QUEUE} WHERE state = 'claimed' AND lease_until < ? AND attempts >= max_attempts`,
+    [Date.now()],
+  );
+  const failed: string[] = [];
+  for (const { experiment_id } of rows) {
+    const [e] = await store.driver.all<{ name: string }>('SELECT name FROM experiments WHERE id = ?', [experiment_id]);
+    if (e) failed.push(...(await failAbandoned(store, await store.requireExperiment(e.name))));
+  }
+  return failed;
+}
+
 export interface QueueCounts {
   pending: number;
   claimed: number;

@@ -6,7 +6,16 @@ import type { ExperimentRecord, Store } from '../../store/store.ts';
 import { executionMode } from '../plan.ts';
 import { RunPool } from '../pool/pool.ts';
 import { Recorder } from '../recorder.ts';
-import { claim, failAbandoned, heartbeat, type QueueSpec, readSpec, release, writeOwned } from './queue.ts';
+import {
+  claim,
+  failAbandoned,
+  failAbandonedAll,
+  heartbeat,
+  type QueueSpec,
+  readSpec,
+  release,
+  writeOwned,
+} from './queue.ts';
 import { ensureQueueTables, QUEUE } from './tables.ts';
 
 export interface WorkerOptions {
@@ -73,6 +82,7 @@ export async function runWorker(store: Store, o: WorkerOptions = {}): Promise<Wo
       const got = await claim(driver, id, only?.id, o.claimSize ?? jobs, leaseMs);
       if (!got) {
         if (only) await failAbandoned(store, only);
+        else await failAbandonedAll(store);
         if (o.exitWhenEmpty && (await outstanding(store, only?.id)) === 0) break;
         await sleep(pollMs, o.signal);
         continue;

@@ -7,6 +7,17 @@ import { type PgTarget, pgTarget } from './connect.ts';
 import { postgresDialect } from './dialect.ts';
 
 const MAX_PARAMS = 60_000;
+/** Statements that change the catalog: serialised per schema (see `ddlLock`). */
+const DDL = /^\s*(CREATE|ALTER|DROP)\b/i;
+/** The advisory lock class of lockstep's DDL (the key is the schema's). */
+const DDL_LOCK_CLASS = 0x10c5;
+
+/** A 31-bit hash of a schema name, the second key of its DDL lock. */
+function schemaKey(name: string): number {
+  let h = 2166136261;
+  for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 16777619);
+  return h & 0x7fffffff;
+}
 
 /** A pooled client or the pool itself: both answer `query`. */
 type Queryable = pg.Pool | pg.PoolClient;
@@ -21,10 +32,12 @@ export class PostgresDriver implements Driver {
   readonly location: string;
   readonly schema: string | undefined;
   private readonly pool: pg.Pool;
+  private readonly ddlKey: number;
 
   private constructor(private readonly url: string) {
     const target = pgTarget(url);
     this.schema = target.schema;
+    this.ddlKey = schemaKey(target.schema ?? 'public');
     this.location = target.location;
     this.pool = new pg.Pool({ ...target.config, max: 10 });
     // An idle client losing its connection must not crash the process.
@@ -36,7 +49,7 @@ export class PostgresDriver implements Driver {
     let missing = false;
     try {
       if (driver.schema && !options.readonly)
-        await driver.pool.query(`CREATE SCHEMA IF NOT EXISTS ${quoteId(driver.schema)}`);
+        await driver.exec(`CREATE SCHEMA IF NOT EXISTS ${quoteId(driver.schema)}`);
       else if (driver.schema)
         missing =
           (await driver.pool.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [driver.schema])).rowCount === 0;
@@ -58,8 +71,15 @@ export class PostgresDriver implements Driver {
     return driver;
   }
 
+  /**
+   * `CREATE … IF NOT EXISTS` is not safe against itself in PostgreSQL: two
+   * processes creating the same table at once fail one of them on the
+   * catalog's unique index. So DDL runs in a transaction holding an
+   * advisory lock per schema: processes starting together wait in turn.
+   */
   async exec(sql: string): Promise<void> {
-    await this.pool.query(sql);
+    if (DDL.test(sql)) await this.transaction((tx) => tx.exec(sql));
+    else await this.pool.query(sql);
   }
   async all<T = Row>(sql: string, params: readonly unknown[] = []): Promise<T[]> {
     return allOn<T>(this.pool, sql, params);
@@ -88,10 +108,15 @@ export class PostgresDriver implements Driver {
   }
 
   private view(client: pg.PoolClient): Driver {
+    let locked = false;
     return {
       dialect: this.dialect,
       location: this.location,
       exec: async (sql) => {
+        if (!locked && DDL.test(sql)) {
+          await client.query('SELECT pg_advisory_xact_lock($1, $2)', [DDL_LOCK_CLASS, this.ddlKey]);
+          locked = true;
+        }
         await client.query(sql);
       },
       all: (sql, params = []) => allOn(client, sql, params),
