@@ -50,6 +50,8 @@ export interface TagReport {
   locks: RunLock[];
   /** Code commits the tag keeps reachable. */
   code: string[];
+  /** What the tag is for (`lockstep tag NAME RUN -m TEXT`). */
+  message: string | null;
 }
 
 /** The lock's content as the tag stores it: the file itself when it is still there, else the record. */
@@ -70,7 +72,7 @@ function lockText(lock: RunLock, file: string | null): string {
 export async function tagRuns(
   name: string,
   refs: readonly string[],
-  options: { session?: Session; repo?: string; force?: boolean } = {},
+  options: { session?: Session; repo?: string; force?: boolean; message?: string } = {},
 ): Promise<TagReport> {
   checkTagName(name);
   if (refs.length === 0)
@@ -102,8 +104,10 @@ export async function tagRuns(
     const blob = await gitInput(repo, ['hash-object', '-w', '--stdin'], lockText(lock, file));
     entries.push(`100644 blob ${blob}\t${lock.id}.lock`);
   }
+  const message = options.message?.trim() || null;
   const manifest = stringify({
     tag: name,
+    message,
     runs: named,
     locks: [...locks.values()].map(({ lock }) => ({ id: lock.id, name: lock.name, dir: lock.dir })),
     code,
@@ -116,18 +120,24 @@ export async function tagRuns(
   );
   const commit = await git(
     repo,
-    ['commit-tree', tree, ...code.flatMap((c) => ['-p', c]), '-m', `lockstep tag ${name}: ${locks.size} run lock(s)`],
+    [
+      'commit-tree',
+      tree,
+      ...code.flatMap((c) => ['-p', c]),
+      '-m',
+      `lockstep tag ${name}: ${locks.size} run lock(s)${message ? `\n\n${message}` : ''}`,
+    ],
     BOT,
   );
   await git(repo, ['update-ref', ref, commit]);
-  return { name, ref, commit, repo, locks: [...locks.values()].map((l) => l.lock), code };
+  return { name, ref, commit, repo, locks: [...locks.values()].map((l) => l.lock), code, message };
 }
 
 /** The locks a tag holds, read from its commit in a repository. */
 export async function readTag(
   repo: string,
   name: string,
-): Promise<{ commit: string; locks: RunLock[]; code: string[] }> {
+): Promise<{ commit: string; locks: RunLock[]; code: string[]; message: string | null; runs: string[] }> {
   checkTagName(name);
   const ref = TAG_PREFIX + name;
   const commit = await gitMaybe(repo, ['rev-parse', '--verify', '-q', `${ref}^{commit}`]);
@@ -139,11 +149,19 @@ export async function readTag(
   const manifest = parseYaml(await git(repo, ['show', `${commit}:TAG.yml`])) as {
     code?: string[];
     locks?: { id: string }[];
+    message?: string | null;
+    runs?: string[];
   };
   // the manifest's order: the runs named first, then their lineage
   const order = new Map((manifest.locks ?? []).map((l, i) => [l.id, i]));
   locks.sort((a, b) => (order.get(a.id) ?? 1e9) - (order.get(b.id) ?? 1e9));
-  return { commit, locks, code: manifest.code ?? [] };
+  return {
+    commit,
+    locks,
+    code: manifest.code ?? [],
+    message: typeof manifest.message === 'string' ? manifest.message : null,
+    runs: Array.isArray(manifest.runs) ? manifest.runs.map(String) : [],
+  };
 }
 
 /** Every lockstep tag of a repository. */
@@ -153,4 +171,39 @@ export async function listTags(repo: string): Promise<string[]> {
     .split('\n')
     .filter(Boolean)
     .map((r) => r.slice(TAG_PREFIX.length));
+}
+
+/** A tag as `lockstep tag` lists it. */
+export interface TagInfo {
+  name: string;
+  commit: string;
+  created: Date;
+  /** Locks the tag holds: the runs named and their lineage. */
+  locks: number;
+  message: string | null;
+}
+
+/** Every lockstep tag of a repository with when it was made, how many locks it holds and its message. */
+export async function describeTags(repo: string): Promise<TagInfo[]> {
+  const out: TagInfo[] = [];
+  for (const name of await listTags(repo)) {
+    const tag = await readTag(repo, name);
+    const when = await git(repo, ['show', '-s', '--format=%cI', tag.commit]);
+    out.push({ name, commit: tag.commit, created: new Date(when), locks: tag.locks.length, message: tag.message });
+  }
+  return out;
+}
+
+/**
+ * Deletes a tag (its ref only): the code commits and captures it kept
+ * reachable become collectable by `lockstep gc` unless another tag or an
+ * active run still holds them.
+ */
+export async function deleteTag(repo: string, name: string): Promise<string> {
+  checkTagName(name);
+  const ref = TAG_PREFIX + name;
+  const commit = await gitMaybe(repo, ['rev-parse', '--verify', '-q', ref]);
+  if (!commit) throw new LockstepError('E_NOT_FOUND', `no tag "${name}" in ${repo}`);
+  await git(repo, ['update-ref', '-d', ref, commit]);
+  return commit;
 }

@@ -63,3 +63,47 @@ describe('lock commands', () => {
     assert.match(missing.stderr, /no run\.lock at/);
   });
 });
+
+describe('tag and diff from the command line', () => {
+  test('bare `tag` lists, -m records a message, `tag NAME` shows it, -d deletes it; diff names the changed files', () => {
+    const root = makeRepo();
+    assert.equal(lockstep(root, 'lock', 'create', 'results/a', '--name', 'a').status, 0);
+    write(root, 'src/train.ts', 'export const lr = 0.2;\nexport const depth = 3;\n');
+    write(root, 'src/new.ts', 'export {};\n');
+    assert.equal(lockstep(root, 'lock', 'create', 'results/b', '--name', 'b').status, 0);
+    const empty = lockstep(root, 'tag');
+    assert.equal(empty.status, 0, empty.stderr);
+    assert.equal(empty.stdout.trim(), 'name,created,locks,message,commit');
+    const made = lockstep(root, 'tag', 'best', 'results/b', '-m', 'the run for the paper');
+    assert.equal(made.status, 0, made.stderr);
+    assert.equal(lockstep(root, 'tag', 'old', 'results/a').status, 0);
+    const list = lockstep(root, 'tag', '--json');
+    assert.equal(list.status, 0, list.stderr);
+    const tags = JSON.parse(list.stdout) as { name: string; locks: number; message: string | null }[];
+    assert.deepEqual(
+      tags.map((t) => [t.name, t.locks, t.message]),
+      [
+        ['best', 1, 'the run for the paper'],
+        ['old', 1, null],
+      ],
+    );
+    const shown = lockstep(root, 'tag', 'best');
+    assert.equal(shown.status, 0, shown.stderr);
+    assert.match(shown.stdout, /refs\/lockstep\/tags\/best [0-9a-f]{12}: the run for the paper\n {2}[0-9a-f]{8} b results\/b/);
+    const del = lockstep(root, 'tag', '-d', 'old');
+    assert.equal(del.status, 0, del.stderr);
+    assert.match(del.stdout, /deleted tag old/);
+    assert.deepEqual(
+      (JSON.parse(lockstep(root, 'tag', '--json').stdout) as { name: string }[]).map((t) => t.name),
+      ['best'],
+    );
+    const again = lockstep(root, 'tag', '-d', 'old');
+    assert.equal(again.status, 2);
+    assert.match(again.stderr, /no tag "old"/);
+
+    const diff = lockstep(root, 'diff', 'results/a', 'results/b', '--csv');
+    assert.equal(diff.status, 0, diff.stderr);
+    assert.match(diff.stdout, /^files,src\/train\.ts,,\+2 -1$/m);
+    assert.match(diff.stdout, /^files,src\/new\.ts,,\+1 -0$/m);
+  });
+});

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { parse as parseYaml } from 'yaml';
 import { LockstepError } from '../../errors.ts';
-import { diffLocks } from '../../lock/diff.ts';
+import { diffFiles, diffLocks } from '../../lock/diff.ts';
 import { lock } from '../../lock/lock.ts';
 import { listLocks } from '../../lock/records.ts';
 import { lineage, resolveLock } from '../../lock/resolve.ts';
@@ -115,7 +115,17 @@ export function registerLock(program: Command): void {
       await maybeSession(opts.db, async (session) => {
         const la = await resolveLock(a, session);
         const lb = await resolveLock(b, session);
-        const rows = diffLocks(la.lock, lb.lock).map((r) => ({ ...r, a: r.a ?? '(absent)', b: r.b ?? '(absent)' }));
+        const rows: { section: string; key: string; a: string; b: string }[] = diffLocks(la.lock, lb.lock).map(
+          (r) => ({ ...r, a: r.a ?? '(absent)', b: r.b ?? '(absent)' }),
+        );
+        // which files differ, not only that the trees do (git diff between the commits each lock ran)
+        const files = await diffFiles(la.lock, lb.lock);
+        for (const f of files.changes) {
+          const change = f.added === null ? 'binary' : `+${f.added} -${f.deleted}`;
+          rows.push({ section: 'files', key: f.repo === '.' ? f.path : `${f.repo}/${f.path}`, a: '', b: change });
+        }
+        for (const repo of files.unknown)
+          rows.push({ section: 'files', key: repo, a: '(a commit is not in this clone)', b: '' });
         if (rows.length === 0 && !opts.json) process.stdout.write('no differences\n');
         else printRows(rows, ['section', 'key', 'a', 'b'], outputMode(opts));
       });
