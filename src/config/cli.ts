@@ -2,18 +2,23 @@ import { basename, extname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import type { z } from 'zod';
+import type { Run } from '../core/run.ts';
 import { isLockstepError, LockstepError } from '../errors.ts';
 import { slurmSettings } from '../exec/slurm/options.ts';
 import type { ExecuteOptions, ExecuteSummary } from '../exec/types.ts';
-import { lock } from '../lock/lock.ts';
+import { lockFileOf } from '../lock/format.ts';
+import { lock, sqliteFiles } from '../lock/lock.ts';
 import { toPlain } from '../lock/plain.ts';
 import { createSession } from '../session.ts';
+import { defaultUrl } from '../store/open.ts';
 import { parseArgs } from './args.ts';
-import { type Entry, type Main, registry, TASK_ENV, type TaskEnv } from './context.ts';
+import { checkTree } from './clean.ts';
+import { type Entry, type Main, registry, type TaskEnv } from './context.ts';
 import { debugWanted } from './debug.ts';
 import { flattenConfig } from './file.ts';
 import { helpText } from './help.ts';
 import { type Plan, plan } from './plan.ts';
+import { staleRuns, sweepLockFresh } from './resume.ts';
 import type { AnySchema } from './schema.ts';
 import { executeTask } from './task.ts';
 
@@ -68,6 +73,18 @@ export async function runCli<S extends AnySchema>(
     throw e;
   }
   const name = args.name ?? scriptName;
+  if (!args.printConfig) {
+    try {
+      const warning = await checkTree({
+        requireClean: args.requireClean,
+        exclude: [p.outDir, ...p.tracked.data, ...sqliteFiles(args.db ?? defaultUrl())],
+      });
+      if (warning) process.stderr.write(`${warning}\n`);
+    } catch (e) {
+      if (isLockstepError(e) && e.code === 'E_INPUT') return { code: 2, message: e.message, error: e };
+      throw e;
+    }
+  }
   if (args.printConfig) {
     const shown = p.tasks
       ? { config: p.config, tasks: p.tasks.map((t) => ({ params: t.params, config: t.config })) }
@@ -82,12 +99,13 @@ export async function runCli<S extends AnySchema>(
   const env: TaskEnv = {
     script,
     name,
-    db: args.db,
+    // a SQLite path made absolute: a worker started elsewhere writes its locks to the same database
+    db: dbForTasks(args.db ?? defaultUrl()),
     outKey: p.outKey,
     data: p.tracked.data,
     prevs: p.tracked.prevs,
     parent: null,
-    swept: Object.keys(p.tasks?.[0]?.params ?? {}),
+    swept: [...new Set((p.tasks ?? []).flatMap((t) => Object.keys(t.params)))],
     lock: !args.noLock,
     debug: debugWanted(args.debug),
   };
@@ -99,38 +117,49 @@ export async function runCli<S extends AnySchema>(
     // Only this invocation's runs execute: the experiment's other stored runs are left as they are.
     const mine = new Set(runs.map((r) => r.id));
     exp.runs.remove(new Set(exp.runs.map((r) => r.id).filter((id) => !mine.has(id))));
+    // what is not code: outputs, data, the database (a capture leaves them out too)
+    const notCode = [
+      ...(p.outDir ? [p.outDir] : []),
+      ...(p.tasks ?? []).flatMap((t) => (t.outDir ? [t.outDir] : [])),
+      ...env.data,
+      ...sqliteFiles(args.db ?? defaultUrl()),
+    ];
+    const expected = { data: env.data, prevs: env.prevs, exclude: notCode };
     if (p.tasks && p.outDir && env.lock) {
-      // The sweep's own lock: the tasks' locks point at it as their parent.
+      // The sweep's own lock: the tasks' locks point at it as their parent. A resumed sweep keeps it while it matches.
       const grid = Object.fromEntries(
-        Object.keys(p.tasks[0]?.params ?? {}).map((k) => [k, distinct(p.tasks?.map((t) => t.params[k]) ?? [])]),
+        env.swept.map((k) => [k, distinct(p.tasks?.map((t) => t.params[k]).filter((v) => v !== undefined) ?? [])]),
       );
-      const sweep = await lock({
-        path: p.outDir,
-        config: { ...p.config, sweep: grid },
-        data: env.data,
-        prevs: env.prevs,
-        name,
-        store: session,
+      const config = { ...p.config, sweep: grid };
+      if (args.resume && (await sweepLockFresh(p.outDir, config, expected))) env.parent = lockFileOf(p.outDir);
+      else
+        env.parent = (
+          await lock({ path: p.outDir, config, data: env.data, prevs: env.prevs, name, store: session })
+        ).file;
+    }
+    if (args.resume && env.lock) {
+      const tasks = runs.map((run, i) => {
+        const t = p.tasks?.[i];
+        return { run, config: t ? t.config : p.config, outDir: t ? t.outDir : p.outDir };
       });
-      env.parent = sweep.file;
+      for (const { run, reasons } of await staleRuns(tasks, expected)) {
+        const label = Object.keys(p.tasks?.[0]?.params ?? {}).length ? runLabel(run, env.swept) : name;
+        process.stderr.write(`resume: ${label} runs again: ${reasons.join('; ')}\n`);
+      }
     }
     const entry: Entry = { schema, main: main as Main<never>, outKey: p.outKey };
-    const pooled = (args.jobs ?? 1) > 1 || args.slurm !== undefined;
+    const pooled = (args.jobs ?? 1) > 1 || args.slurm !== undefined || args.queue;
     const execOptions: ExecuteOptions = {
       rerun: !args.resume,
       ...(args.jobs ? { jobs: args.jobs } : {}),
       ...(args.slurm ? { backend: 'slurm' as const, slurm: args.slurm } : {}),
+      ...(args.queue ? { backend: 'queue' as const } : {}),
     };
     let summary: ExecuteSummary;
     if (pooled) {
-      // Workers import the script again and find its entry; the plan travels in the environment.
-      process.env[TASK_ENV] = JSON.stringify(env);
-      try {
-        const { steps } = await import('../exec/steps.ts');
-        summary = await exp.execute(steps(taskModule(), 'runTask'), execOptions);
-      } finally {
-        delete process.env[TASK_ENV];
-      }
+      // Workers import the script again and find its entry; the plan travels with the step (stored with queued runs).
+      const task = { module: taskModule(), export: 'runTask', arg: env };
+      summary = await exp.execute(task, execOptions);
     } else {
       summary = await exp.execute((run) => executeTask(entry, run, env), execOptions);
     }
@@ -144,6 +173,19 @@ export async function runCli<S extends AnySchema>(
   } finally {
     await session.close();
   }
+}
+
+/** The database URL the tasks' locks go to, as any process can open it. */
+function dbForTasks(url: string): string {
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(url) || url.includes(':memory:')) return url;
+  return resolve(url.replace(/^sqlite:/, ''));
+}
+
+/** A task as the user swept it: `lr=0.1 depth=2`. */
+function runLabel(run: Run, swept: readonly string[]): string {
+  return swept
+    .map((k) => `${k}=${typeof run.params[k] === 'string' ? run.params[k] : JSON.stringify(run.params[k])}`)
+    .join(' ');
 }
 
 /** The values of a swept key, each once, in order (the sweep's grid as its lock records it). */

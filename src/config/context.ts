@@ -27,7 +27,7 @@ export interface Entry {
   outKey: string | null;
 }
 
-/** What the process running a sweep tells the processes running its tasks (through the environment). */
+/** What the process running a sweep tells the processes running its tasks (the `arg` of their step). */
 export interface TaskEnv {
   script: string;
   name: string;
@@ -42,7 +42,6 @@ export interface TaskEnv {
   debug: boolean;
 }
 
-export const TASK_ENV = 'LOCKSTEP_CLI_TASK';
 const REGISTRY = Symbol.for('lockstep.cli.registry');
 
 type Registry = { collecting: boolean; entry?: Entry };

@@ -28,33 +28,56 @@ export function readYamlFile(path: string, flag: string): unknown {
   }
 }
 
-/** A config file's content: an object (empty when the file is empty), or the `--select`ed section of it. */
-export function loadConfigFile(path: string, select?: string): Record<string, unknown> {
-  let value = readYamlFile(path, '--config');
+/** A config file's content: an object (empty when the file is empty); anything else is an input error naming the file. */
+export function readMapping(path: string, flag: string): Record<string, unknown> {
+  let value = readYamlFile(path, flag);
   if (value === null || value === undefined) value = {};
   if (typeof value !== 'object' || Array.isArray(value)) {
     throw new LockstepError(
       'E_INPUT',
-      `--config: ${path} must hold a mapping of keys to values, not a ${Array.isArray(value) ? 'list' : typeof value}`,
+      `${flag}: ${path} must hold a mapping of keys to values, not a ${Array.isArray(value) ? 'list' : typeof value}`,
     );
   }
-  if (select === undefined) return value as Record<string, unknown>;
-  let cur: unknown = value;
+  return value as Record<string, unknown>;
+}
+
+/** The section `select` (dotted) of a config document; `what` names the document in errors. */
+export function selectSection(doc: Record<string, unknown>, select: string, what: string): Record<string, unknown> {
+  let cur: unknown = doc;
   for (const part of select.split('.')) {
     if (cur === null || typeof cur !== 'object' || !Object.hasOwn(cur, part)) {
       const keys = cur && typeof cur === 'object' ? Object.keys(cur) : [];
       throw new LockstepError(
         'E_INPUT',
-        `--select: ${path} has no section "${select}" (sections: ${keys.join(', ') || 'none'})`,
+        `--select: ${what} has no section "${select}" (sections: ${keys.join(', ') || 'none'})`,
         { details: { select } },
       );
     }
     cur = (cur as Record<string, unknown>)[part];
   }
   if (cur === null || typeof cur !== 'object' || Array.isArray(cur)) {
-    throw new LockstepError('E_INPUT', `--select: section "${select}" of ${path} is not a mapping`);
+    throw new LockstepError('E_INPUT', `--select: section "${select}" of ${what} is not a mapping`);
   }
   return cur as Record<string, unknown>;
+}
+
+/** A dotted key's value in a nested object, and whether it is there. */
+export function getPath(obj: Record<string, unknown>, path: string): { found: boolean; value: unknown } {
+  let cur: unknown = obj;
+  for (const p of path.split('.')) {
+    if (!isPlain(cur) || !Object.hasOwn(cur as object, p)) return { found: false, value: undefined };
+    cur = (cur as Record<string, unknown>)[p];
+  }
+  return { found: true, value: cur };
+}
+
+/** Removes a dotted key from a nested object (a copy; the input is left alone). */
+export function withoutPath(obj: Record<string, unknown>, path: string): Record<string, unknown> {
+  const [head, ...rest] = path.split('.') as [string, ...string[]];
+  const out = { ...obj };
+  if (rest.length === 0) delete out[head];
+  else if (isPlain(out[head])) out[head] = withoutPath(out[head] as Record<string, unknown>, rest.join('.'));
+  return out;
 }
 
 /** Deep-merges `b` into `a` (objects merge, everything else replaces); returns a new object. */

@@ -1,23 +1,36 @@
+import { ALIASES } from './args.ts';
 import { type AnySchema, fieldsOf, typeOf, unwrap } from './schema.ts';
 
 const OPTIONS: [string, string][] = [
   ['--config FILE', 'a YAML file of config values (partial: the rest keeps its defaults)'],
+  ['--merge FILE', 'merge another YAML file over --config, before --select (repeatable)'],
   ['--select KEY', 'use the section KEY of a multi-stage --config file'],
-  ['-o KEY=VALUE', 'set one config value, typed by the schema (repeatable; nested keys with dots)'],
-  ['--sweep KEY=V1,V2', 'run once per value; several --sweep flags make a grid'],
-  ['--tasks FILE', 'run once per value listed in FILE (one per line, or a YAML list)'],
-  ['--task-to KEY', 'the config key each --tasks value sets'],
+  ['--merge-after-select FILE', 'merge a YAML file into the selected section (repeatable)'],
+  ['-o KEY=VALUE', 'set config values, typed by the schema (repeatable; -o a=1 b=2; nested keys with dots)'],
+  ['--sweep KEY=V1,V2', 'run once per value; several --sweep flags make a grid (--sweep a=1,a=2: one task each)'],
+  ['--tasks FILE', 'run once per item of FILE: one value per line, or a YAML list of values or of mappings'],
+  ['--sweep-key KEY', 'run once per item of the list at KEY in the config file'],
+  ['--task-to KEY', 'the config key each task value (or mapping) is set at'],
   ['--jobs N', 'run N tasks in parallel'],
   ['--slurm FILE', 'submit the tasks as a Slurm job array (settings in a YAML file)'],
+  ['--queue', 'queue the tasks in the database for `lockstep worker` processes, and wait for them'],
   ['--name NAME', 'the experiment name (default: the script name)'],
   ['--db URL', 'where runs and locks are stored (default: $LOCKSTEP_DB or ./lockstep.db)'],
   ['--print-config', 'print the resolved config (every task for a sweep) and stop'],
   ['--dry-run', 'check everything and print what would run, without running or writing'],
-  ['--resume', 'skip the tasks of a sweep that are already done'],
+  ['--resume', 'skip tasks whose lock still matches: same config, tracked data, code and previous stages'],
+  ['--require-clean', 'refuse to run on uncommitted changes or a branch behind its upstream'],
   ['--no-lock', 'do not write run.lock'],
   ['--debug', 'on failure, show the local variables of the failing frame (a REPL on a terminal); or LOCKSTEP_DEBUG=1'],
   ['-h, --help', 'show this help'],
 ];
+
+/** FlexLock's spellings, grouped under the lockstep flag they stand for. */
+function aliasLine(): string {
+  const by = new Map<string, string[]>();
+  for (const [alias, name] of Object.entries(ALIASES)) by.set(name, [...(by.get(name) ?? []), alias]);
+  return [...by].map(([name, aliases]) => `${aliases.join('/')} = ${name}`).join(', ');
+}
 
 function describeType(s: AnySchema): string {
   const u = unwrap(s) as unknown as { def: { type: string; entries?: Record<string, unknown>; element?: AnySchema } };
@@ -78,11 +91,13 @@ export function helpText(script: string, schema: AnySchema, description?: string
     'Options:',
     ...OPTIONS.map(([o, d]) => `  ${o.padEnd(optWidth)}  ${d}`),
     '',
+    `FlexLock's spellings work too: ${aliasLine()}`,
+    '',
     `Config keys (set with -o KEY=VALUE or in --config FILE; ${typeOf(schema) === 'object' ? 'nested keys with dots' : 'no keys'}):`,
     ...(keys.length ? keys : ['  (none)']),
     '',
     // biome-ignore lint/suspicious/noTemplateCurlyInString: the interpolation syntax, shown literally
-    'Interpolations in YAML values: ${env:X}, ${env:X,default}, ${now:YYYY-MM-DD}, ${track:path}, ${stage:dir}, ${latest:glob}',
+    'Interpolations in YAML values: ${env:X}, ${env:X,default}, ${now:YYYY-MM-DD}, ${track:path}, ${stage:dir}, ${latest:glob}, ${vinc:path}',
     '',
   ].join('\n');
 }

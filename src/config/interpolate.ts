@@ -1,5 +1,5 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { LockstepError } from '../errors.ts';
 import { LOCK_FILE } from '../lock/format.ts';
 
@@ -13,7 +13,10 @@ export interface Tracked {
   keys: string[];
 }
 
-const PATTERN = /\$\{(env|now|track|stage|latest):([^}]*)\}/g;
+/** The interpolations lockstep resolves; any other `${name:…}` is an input error naming it. */
+export const INTERPOLATIONS = ['env', 'now', 'track', 'stage', 'latest', 'vinc'] as const;
+/** The innermost `${name:arg}`: nested ones (`${vinc:out/${now:YYYY}/run}`) resolve from the inside out. */
+const PATTERN = /\$\{([A-Za-z_][\w.-]*):([^${}]*)\}/g;
 
 /**
  * Resolves `${env:X}` (`${env:X,default}`), `${now:FORMAT}`, `${track:path}`,
@@ -33,46 +36,97 @@ export function interpolate(value: unknown, tracked: Tracked, now: Date, key = '
 }
 
 function interpolateString(s: string, tracked: Tracked, now: Date, key: string): string {
-  if (s.includes('${')) tracked.keys.push(key);
-  return s.replace(PATTERN, (_m, kind: string, arg: string) => {
-    const where = `config key "${key}" (\${${kind}:${arg}})`;
-    switch (kind) {
-      case 'env': {
-        const [name, ...rest] = arg.split(',');
-        const v = process.env[(name ?? '').trim()];
-        if (v !== undefined) return v;
-        if (rest.length) return rest.join(',');
-        throw new LockstepError(
-          'E_INPUT',
-          `${where}: environment variable ${name} is not set (give a default: \${env:${name},value})`,
-        );
-      }
-      case 'now':
-        return formatDate(now, arg || 'YYYY-MM-DD_HH-mm-ss');
-      case 'track': {
-        if (!existsSync(arg)) throw new LockstepError('E_INPUT', `${where}: ${arg} does not exist`);
-        tracked.data.push(arg);
-        return arg;
-      }
-      case 'stage': {
-        const file = existsSync(arg) && statSync(arg).isDirectory() ? join(arg, LOCK_FILE) : arg;
-        if (!existsSync(file))
-          throw new LockstepError('E_INPUT', `${where}: no run.lock in ${arg} (has that stage run?)`);
-        tracked.prevs.push(arg);
-        return arg;
-      }
-      default: {
-        const hit = latest(arg);
-        if (!hit) throw new LockstepError('E_INPUT', `${where}: nothing matches ${arg}`);
-        return hit;
-      }
-    }
-  });
+  if (!s.includes('${')) return s;
+  tracked.keys.push(key);
+  let out = s;
+  // a bounded number of rounds: each resolves the innermost interpolations
+  for (let round = 0; round < 8; round++) {
+    const next = out.replace(PATTERN, (_m, kind: string, arg: string) => resolveOne(kind, arg, tracked, now, key));
+    if (next === out) break;
+    out = next;
+  }
+  return out;
 }
 
-/** `YYYY MM DD HH mm ss SSS` tokens in local time; anything else is kept. */
+function resolveOne(kind: string, arg: string, tracked: Tracked, now: Date, key: string): string {
+  const where = `config key "${key}" (\${${kind}:${arg}})`;
+  switch (kind) {
+    case 'env': {
+      const [name, ...rest] = arg.split(',');
+      const v = process.env[(name ?? '').trim()];
+      if (v !== undefined) return v;
+      if (rest.length) return rest.join(',');
+      throw new LockstepError(
+        'E_INPUT',
+        `${where}: environment variable ${name} is not set (give a default: \${env:${name},value})`,
+      );
+    }
+    case 'now':
+      return formatDate(now, arg || 'YYYY-MM-DD_HH-mm-ss');
+    case 'vinc':
+      return nextVersion(arg, where);
+    case 'track': {
+      if (!existsSync(arg)) throw new LockstepError('E_INPUT', `${where}: ${arg} does not exist`);
+      tracked.data.push(arg);
+      return arg;
+    }
+    case 'stage': {
+      const file = existsSync(arg) && statSync(arg).isDirectory() ? join(arg, LOCK_FILE) : arg;
+      if (!existsSync(file))
+        throw new LockstepError('E_INPUT', `${where}: no run.lock in ${arg} (has that stage run?)`);
+      tracked.prevs.push(arg);
+      return arg;
+    }
+    case 'latest': {
+      const hit = latest(arg);
+      if (!hit) throw new LockstepError('E_INPUT', `${where}: nothing matches ${arg}`);
+      return hit;
+    }
+    default:
+      throw new LockstepError(
+        'E_INPUT',
+        `${where}: unknown interpolation "${kind}" (lockstep knows ${INTERPOLATIONS.map((k) => `\${${k}:…}`).join(', ')})`,
+        { details: { key, interpolation: kind } },
+      );
+  }
+}
+
+/**
+ * `${vinc:results/run}`: the next free versioned path, `results/run_0001`
+ * when none exists, else one more than the highest `run_NNNN` there (FlexLock's
+ * version increment). Nothing is created: a dry run stays a dry run.
+ */
+export function nextVersion(base: string, where: string): string {
+  if (base.trim() === '') throw new LockstepError('E_INPUT', `${where}: give a path, such as \${vinc:results/run}`);
+  const dir = dirname(base);
+  const name = basename(base);
+  let highest = 0;
+  if (existsSync(dir)) {
+    const re = new RegExp(`^${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}_(\\d+)$`);
+    for (const entry of readdirSync(dir)) {
+      const m = re.exec(entry);
+      if (m) highest = Math.max(highest, Number(m[1]));
+    }
+  }
+  return `${base}_${String(highest + 1).padStart(4, '0')}`;
+}
+
+/** `YYYY MM DD HH mm ss SSS` tokens (or strftime's `%Y %m %d %H %M %S %y`, FlexLock's) in local time; anything else is kept. */
 export function formatDate(d: Date, format: string): string {
   const pad = (n: number, w = 2) => String(n).padStart(w, '0');
+  if (format.includes('%')) {
+    const f: Record<string, string> = {
+      Y: String(d.getFullYear()),
+      y: pad(d.getFullYear() % 100),
+      m: pad(d.getMonth() + 1),
+      d: pad(d.getDate()),
+      H: pad(d.getHours()),
+      M: pad(d.getMinutes()),
+      S: pad(d.getSeconds()),
+      '%': '%',
+    };
+    return format.replace(/%([YymdHMS%])/g, (_m, c: string) => f[c] as string);
+  }
   const tokens: Record<string, string> = {
     YYYY: String(d.getFullYear()),
     MM: pad(d.getMonth() + 1),

@@ -1,13 +1,11 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse as parseYaml } from 'yaml';
-import { product } from '../core/grid.ts';
 import { LockstepError } from '../errors.ts';
 import type { CliArgs } from './args.ts';
 import { coerce } from './coerce.ts';
-import { loadConfigFile, merge, setPath, unflatten } from './file.ts';
+import { getPath, merge, readMapping, selectSection, setPath, unflatten, withoutPath } from './file.ts';
 import { interpolate, type Tracked } from './interpolate.ts';
 import { type AnySchema, checkKeys, fieldsOf, schemaAt, typeOf } from './schema.ts';
+import { sweepKeyItems, sweepTasks } from './sweeps.ts';
 
 /** Config keys taken as the run's output directory, where run.lock goes. */
 export const OUT_KEYS = ['save_dir', 'saveDir', 'out_dir', 'outDir', 'output_dir', 'outputDir'];
@@ -59,29 +57,6 @@ function coerceKeys(schema: AnySchema, raw: Record<string, unknown>, keys: reado
   }
 }
 
-/** The values of `--tasks FILE`: a YAML list, or one value per line (blank lines and # comments skipped). */
-function readTasks(path: string, key: string, schema: AnySchema): unknown[] {
-  const s = schemaAt(schema, key, '--task-to');
-  if (!existsSync(path) || !statSync(path).isFile())
-    throw new LockstepError('E_INPUT', `--tasks: no such file ${path}`);
-  const text = readFileSync(path, 'utf8');
-  let yaml: unknown;
-  try {
-    yaml = parseYaml(text);
-  } catch {
-    yaml = undefined; // not YAML: one value per line
-  }
-  const values = Array.isArray(yaml)
-    ? yaml.map((v) => (typeof v === 'string' ? coerce(s, key, v, `--tasks ${path}`) : v))
-    : text
-        .split('\n')
-        .map((l) => l.trim())
-        .filter((l) => l !== '' && !l.startsWith('#'))
-        .map((l) => coerce(s, key, l, `--tasks ${path}`));
-  if (values.length === 0) throw new LockstepError('E_INPUT', `--tasks: ${path} lists no tasks`);
-  return values;
-}
-
 function slug(params: Record<string, unknown>): string {
   return Object.entries(params)
     .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
@@ -110,21 +85,65 @@ export function taskConfig(
   return { params, config: cfg, outDir: dir };
 }
 
+/** The config as the files give it: `--config`, `--merge` files, the `--select`ed section, `--merge-after-select` files. */
+function rawConfig(
+  schema: AnySchema,
+  args: CliArgs,
+): { raw: Record<string, unknown>; where: string; keyItems: unknown[] | undefined } {
+  let root: Record<string, unknown> = {};
+  const files: string[] = [];
+  if (args.config) {
+    root = readMapping(args.config, '--config');
+    files.push(args.config);
+  }
+  for (const m of args.merge) {
+    root = merge(root, readMapping(m, '--merge'));
+    files.push(m);
+  }
+  const docs = files.join(' + ') || 'the config';
+  let keyItems: unknown[] | undefined;
+  // `--sweep-key KEY`: the list of tasks lives in the file (the root, else the selected section) and is not config
+  const takeKey = (doc: Record<string, unknown>) => {
+    if (!args.sweepKey || keyItems) return doc;
+    const got = getPath(doc, args.sweepKey);
+    if (!got.found) return doc;
+    keyItems = sweepKeyItems(got.value, args.sweepKey);
+    return knows(schema, args.sweepKey) ? doc : withoutPath(doc, args.sweepKey);
+  };
+  root = takeKey(root);
+  let raw = args.select ? takeKey(selectSection(root, args.select, docs)) : root;
+  for (const m of args.mergeSelected) raw = merge(raw, readMapping(m, '--merge-after-select'));
+  const where = `${[args.config && `--config ${args.config}`, ...args.merge.map((m) => `--merge ${m}`)].filter(Boolean).join(' ')}${args.select ? ` --select ${args.select}` : ''}`;
+  if (Object.keys(raw).length) checkKeys(schema, raw, where || '--merge-after-select');
+  return { raw: structuredClone(raw), where, keyItems };
+}
+
+/** Whether the schema has a key (without throwing for an unknown one). */
+function knows(schema: AnySchema, key: string): boolean {
+  try {
+    schemaAt(schema, key, '');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /**
- * Resolves the command line into configs: file (and section), typed
- * overrides, interpolations, schema defaults and validation, then one config
- * per task of the sweep. Any bad input throws E_INPUT here, before a run starts.
+ * Resolves the command line into configs: files (merged, a section
+ * selected), typed overrides, interpolations, schema defaults and
+ * validation, then one config per task of the sweep. Any bad input throws
+ * E_INPUT here, before a run starts.
  */
 export function plan(schema: AnySchema, args: CliArgs, options: { outKey?: string; now?: Date } = {}): Plan {
   const now = options.now ?? new Date();
-  let raw: Record<string, unknown> = {};
-  if (args.config) {
-    raw = loadConfigFile(args.config, args.select);
-    checkKeys(schema, raw, `--config ${args.config}${args.select ? ` --select ${args.select}` : ''}`);
-  }
-  raw = structuredClone(raw);
-  for (const [key, text] of args.overrides) {
-    const s = schemaAt(schema, key, `-o ${key}`);
+  let { raw, keyItems } = rawConfig(schema, args);
+  for (const [given, text] of args.overrides) {
+    // FlexLock's `-o train.lr=0.1 --select train`: the key as seen from the root
+    const key =
+      args.select && given.startsWith(`${args.select}.`) && !knows(schema, given)
+        ? given.slice(args.select.length + 1)
+        : given;
+    const s = schemaAt(schema, key, `-o ${given}`);
     setPath(raw, key, coerce(s, key, text, '-o'));
   }
   const tracked: Tracked = { data: [], prevs: [], keys: [] };
@@ -140,14 +159,17 @@ export function plan(schema: AnySchema, args: CliArgs, options: { outKey?: strin
   const fields = fieldsOf(schema) ?? {};
   const outKey = options.outKey ?? OUT_KEYS.find((k) => Object.hasOwn(fields, k)) ?? null;
   const outDir = outKey && typeof config[outKey] === 'string' ? (config[outKey] as string) : null;
-
-  const grid: Record<string, unknown[]> = {};
-  if (args.tasks && args.taskTo) grid[args.taskTo] = readTasks(args.tasks, args.taskTo, schema);
-  for (const [key, values] of args.sweeps) {
-    const s = schemaAt(schema, key, `--sweep ${key}`);
-    grid[key] = values.map((v) => coerce(s, key, v, '--sweep'));
+  if (args.sweepKey && !keyItems) {
+    const got = getPath(config, args.sweepKey);
+    if (!got.found)
+      throw new LockstepError(
+        'E_INPUT',
+        `--sweep-key ${args.sweepKey}: no such key in the config files or the schema's defaults`,
+      );
+    keyItems = sweepKeyItems(got.value, args.sweepKey);
   }
-  if (Object.keys(grid).length === 0) return { config, raw, outKey, outDir, tasks: null, tracked };
-  const tasks = product(grid).map((params) => taskConfig(schema, config, params, outKey));
+  const swept = sweepTasks(schema, args, keyItems);
+  if (swept === null) return { config, raw, outKey, outDir, tasks: null, tracked };
+  const tasks = swept.map((params) => taskConfig(schema, config, params, outKey));
   return { config, raw, outKey, outDir, tasks, tracked };
 }

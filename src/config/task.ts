@@ -3,7 +3,7 @@ import type { Run } from '../core/run.ts';
 import { LockstepError } from '../errors.ts';
 import { loadModule } from '../exec/steps.ts';
 import { lock } from '../lock/lock.ts';
-import { type Entry, registry, TASK_ENV, type TaskEnv } from './context.ts';
+import { type Entry, registry, type TaskEnv } from './context.ts';
 import { captureLocals, formatLocals, localsOf, openRepl } from './debug.ts';
 import { unflatten } from './file.ts';
 import { validate } from './plan.ts';
@@ -62,11 +62,16 @@ export async function executeTask(entry: Entry, run: Run, env: TaskEnv): Promise
   }
 }
 
-/** The step a worker, a child process or a Slurm task runs: imports the script to find its entry, then runs it. */
-export async function runTask(run: Run): Promise<void> {
-  const raw = process.env[TASK_ENV];
-  if (!raw) throw new LockstepError('E_RUN', `runTask: ${TASK_ENV} is not set; this step only runs under cli()`);
-  const env = JSON.parse(raw) as TaskEnv;
+/**
+ * The step a worker thread, a child process, a Slurm task or a `lockstep
+ * worker` on another machine runs: imports the script to find its entry,
+ * then runs it. The plan comes with the step (its `arg`), stored with the
+ * queued runs, so nothing depends on the environment of the process that
+ * started the sweep.
+ */
+export async function runTask(run: Run, env: TaskEnv | undefined): Promise<void> {
+  if (!env || typeof env !== 'object' || typeof env.script !== 'string')
+    throw new LockstepError('E_RUN', 'runTask: the step came without its plan; it only runs under cli()');
   const reg = registry();
   if (!reg.entry) {
     reg.collecting = true;

@@ -70,7 +70,11 @@ export function stepList(input: Steps): (Step | StepRef)[] {
       );
     }
   });
-  return list.map((s) => (isStepRef(s) ? { module: moduleUrl(s.module), export: s.export } : s));
+  return list.map((s) =>
+    isStepRef(s)
+      ? { module: moduleUrl(s.module), export: s.export, ...(s.arg === undefined ? {} : { arg: s.arg }) }
+      : s,
+  );
 }
 
 /**
@@ -140,7 +144,8 @@ export async function resolveSteps(list: readonly (Step | StepRef)[]): Promise<S
           (exported.length ? ` (its exported functions: ${exported.join(', ')})` : ''),
       );
     }
-    out.push(fn as Step);
+    const arg = s.arg;
+    out.push(arg === undefined ? (fn as Step) : (run) => (fn as (r: typeof run, a: unknown) => void)(run, arg));
   }
   return out;
 }

@@ -15,6 +15,12 @@ export interface StepRef {
   readonly module: string;
   /** The name of the exported function. */
   readonly export: string;
+  /**
+   * A JSON value given to the function as its second argument, wherever it
+   * runs: it travels with the step (in pool messages, and stored with queued
+   * runs for `lockstep worker` and Slurm), never through the environment.
+   */
+  readonly arg?: unknown;
 }
 
 /** What `execute` accepts: one step or a pipeline of steps, as functions or module references. */

@@ -78,7 +78,9 @@ export async function diffFiles(a: RunLock, b: RunLock): Promise<{ changes: File
     if (!rb || ra.tree === rb.tree) continue;
     const from = ra.captured ?? ra.commit;
     const to = rb.captured ?? rb.commit;
-    const dir = [fromLockPath(a.root, ra.path), fromLockPath(b.root, rb.path), process.cwd()].find((d) => existsSync(d));
+    const dir = [fromLockPath(a.root, ra.path), fromLockPath(b.root, rb.path), process.cwd()].find((d) =>
+      existsSync(d),
+    );
     const have = async (sha: string | null) =>
       sha !== null && dir !== undefined && (await gitMaybe(dir, ['cat-file', '-e', `${sha}^{commit}`])) !== undefined;
     if (!dir || !(await have(from)) || !(await have(to))) {

@@ -144,3 +144,38 @@ async function excludeSpecs(root: string, exclude: readonly string[]): Promise<s
   const kept = rels.filter((r) => !ignored.has(r)).map((r) => `:(exclude,top)${r}`);
   return kept;
 }
+
+/** Whether a repository's working tree is as committed, and how far its branch is behind its upstream. */
+export interface TreeState {
+  root: string;
+  /** Changed, staged, deleted or untracked (not ignored) files, outputs and data left out. */
+  changes: string[];
+  branch: string | null;
+  upstream: string | null;
+  /** Commits the upstream has that HEAD lacks, as of the last fetch (null without an upstream). */
+  behind: number | null;
+}
+
+/**
+ * The state `--require-clean` checks: uncommitted changes (the paths in
+ * `exclude`, such as outputs and data, do not count, as in a capture) and
+ * commits of the upstream branch not yet merged, from the last fetch (no
+ * network). Undefined outside a git repository.
+ */
+export async function treeState(dir: string, exclude: readonly string[] = []): Promise<TreeState | undefined> {
+  const root = await gitMaybe(dir, ['rev-parse', '--show-toplevel']);
+  if (!root) return undefined;
+  const specs = await excludeSpecs(root, exclude);
+  const [status, branch, upstream] = await Promise.all([
+    git(root, ['--no-optional-locks', 'status', '--porcelain', '--untracked-files=all', '--', ':/', ...specs]),
+    gitMaybe(root, ['symbolic-ref', '--short', '-q', 'HEAD']).then((v) => v ?? null),
+    gitMaybe(root, ['rev-parse', '--abbrev-ref', '--symbolic-full-name', '@{upstream}']).then((v) => v || null),
+  ]);
+  const behind = upstream ? Number(await git(root, ['rev-list', '--count', 'HEAD..@{upstream}'])) : null;
+  const changes = status
+    .split('\n')
+    .filter(Boolean)
+    // the first line lost its leading blank to the trim of git's output: strip the status by pattern
+    .map((l) => l.replace(/^[ MTADRCU?!]{1,2} /, ''));
+  return { root, changes, branch, upstream, behind };
+}

@@ -114,7 +114,7 @@ export async function withStore<T>(store: Session | string | undefined, fn: (s: 
 }
 
 /** A SQLite database inside the repository must not be captured as code. */
-function sqliteFiles(store: Session | string | false | undefined): string[] {
+export function sqliteFiles(store: Session | string | false | undefined): string[] {
   if (store === false) return [];
   const loc =
     typeof store === 'object'

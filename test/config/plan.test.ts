@@ -107,9 +107,14 @@ describe('config plan', () => {
       inputError(() => resolve('--confg', 'x.yml')),
       /unknown option --confg; did you mean --config\?/,
     );
+    const values = write(tempDir(), 'x.txt', '1\n2\n');
     assert.match(
-      inputError(() => resolve('--tasks', 'x.txt')),
-      /--tasks needs --task-to/,
+      inputError(() => resolve('--tasks', values)),
+      /item 1 is "1", a single value: give --task-to KEY/,
+    );
+    assert.match(
+      inputError(() => resolve('--task-to', 'lr')),
+      /--task-to needs what to spread over it/,
     );
     const dir = tempDir();
     const bad = write(dir, 'bad.yml', 'lr: 0.1\nmodel:\n  depth: [1, 2\n');
@@ -210,5 +215,100 @@ describe('config plan', () => {
       inputError(() => resolve('--config', noStage)),
       /no run.lock in/,
     );
+  });
+});
+
+describe('FlexLock spellings and sources of sweeps', () => {
+  test('aliases: -c, -s, -O, --n_jobs, --sweep-file/--sweep-target, --check-exists, --slurm-config', () => {
+    const dir = tempDir();
+    const file = write(dir, 'multi.yml', 'train:\n  lr: 0.01\n');
+    const a = parseArgs(['-c', file, '-s', 'train', '-O', 'epochs=4', '--n_jobs', '3', '--check-exists']);
+    assert.equal(a.config, file);
+    assert.equal(a.select, 'train');
+    assert.deepEqual(a.overrides, [['epochs', '4']]);
+    assert.equal(a.jobs, 3);
+    assert.equal(a.resume, true);
+    assert.equal(parseArgs(['--slurm-config', 's.yml']).slurm, 's.yml');
+    const lines = write(dir, 'lr.txt', '0.5\n0.25\n');
+    assert.deepEqual(
+      resolve('--sweep-file', lines, '--sweep-target', 'lr').tasks?.map((t) => t.config.lr),
+      [0.5, 0.25],
+    );
+    // FlexLock's -o sets keys from the root, before --select: train.lr means lr of the selected section
+    assert.equal(resolve('-c', file, '-s', 'train', '-o', 'train.lr=0.3').config.lr, 0.3);
+  });
+
+  test('several key=value after one -o; --merge before --select, --merge-after-select (-M) into it', () => {
+    const p = resolve('-o', 'lr=0.2', 'epochs=5', 'model.kind=cart', '--dry-run');
+    assert.equal(p.config.lr, 0.2);
+    assert.equal(p.config.epochs, 5);
+    assert.equal((p.config.model as { kind: string }).kind, 'cart');
+    const dir = tempDir();
+    const base = write(dir, 'base.yml', 'train:\n  lr: 0.01\n  epochs: 2\n');
+    const over = write(dir, 'over.yml', 'train:\n  epochs: 7\n');
+    const inner = write(dir, 'inner.yml', 'model:\n  depth: 9\n');
+    const m = resolve('-c', base, '-m', over, '-s', 'train', '-M', inner);
+    assert.deepEqual([m.config.lr, m.config.epochs, (m.config.model as { depth: number }).depth], [0.01, 7, 9]);
+    const unknown = write(dir, 'unknown.yml', 'modl:\n  depth: 9\n');
+    assert.match(
+      inputError(() => resolve('-c', base, '-s', 'train', '--merge-after-select', unknown)),
+      /unknown config key "modl"; did you mean "model"\?/,
+    );
+  });
+
+  test('a YAML sweep file of mappings needs no --task-to; --sweep-key reads the list from the config file', () => {
+    const dir = tempDir();
+    const dicts = write(dir, 'sweep.yml', '- {lr: 0.001, epochs: 2}\n- {lr: 0.01, model: {kind: cart}}\n');
+    const p = resolve('--tasks', dicts);
+    assert.deepEqual(
+      p.tasks?.map((t) => [t.config.lr, t.config.epochs, (t.config.model as { kind: string }).kind]),
+      [
+        [0.001, 2, 'knn'],
+        [0.01, 3, 'cart'],
+      ],
+    );
+    assert.deepEqual(p.tasks?.[1]?.params, { lr: 0.01, 'model.kind': 'cart' });
+    const cfg = write(dir, 'grid.yml', 'epochs: 4\nparam_grid:\n  - {lr: 0.1}\n  - {lr: 0.2}\n  - {lr: 0.3}\n');
+    const k = resolve('-c', cfg, '--sweep-key', 'param_grid', '--sweep', 'model.depth=1,2');
+    assert.equal(k.tasks?.length, 6);
+    assert.ok(k.tasks?.every((t) => t.config.epochs === 4 && !('param_grid' in t.config)));
+    assert.deepEqual([...new Set(k.tasks?.map((t) => t.config.lr))], [0.1, 0.2, 0.3]);
+    // FlexLock's --sweep forms: one task per key=value, or bare values for --sweep-target
+    assert.deepEqual(
+      resolve('--sweep', 'lr=0.5,lr=0.6').tasks?.map((t) => t.config.lr),
+      [0.5, 0.6],
+    );
+    assert.deepEqual(
+      resolve('--sweep', '3,4', '--sweep-target', 'epochs').tasks?.map((t) => t.config.epochs),
+      [3, 4],
+    );
+    const badItem = write(dir, 'bad.yml', '- {lr: 0.1}\n- {lrr: 0.2}\n');
+    assert.match(
+      inputError(() => resolve('--tasks', badItem)),
+      /item 2: unknown config key "lrr"; did you mean "lr"\?/,
+    );
+    assert.match(
+      inputError(() => resolve('-c', write(dir, 'plain.yml', 'lr: 0.1\n'), '--sweep-key', 'nothing')),
+      /--sweep-key nothing: no such key/,
+    );
+  });
+
+  test('an unknown interpolation is an input error naming it; vinc gives the next free versioned directory', () => {
+    const dir = tempDir();
+    const oops = write(dir, 'oops.yml', `data: \${oops:x}\n`);
+    assert.match(
+      inputError(() => resolve('-c', oops)),
+      /config key "data" \(\$\{oops:x\}\): unknown interpolation "oops"/,
+    );
+    const vinc = write(dir, 'v.yml', `save_dir: \${vinc:${dir}/results/run}\n`);
+    assert.equal(resolve('-c', vinc).config.save_dir, `${dir}/results/run_0001`);
+    write(dir, 'results/run_0002/x', '');
+    write(dir, 'results/run_0005/x', '');
+    write(dir, 'results/other_0009/x', '');
+    assert.equal(resolve('-c', vinc).config.save_dir, `${dir}/results/run_0006`);
+    // nested: the inner interpolation first (and FlexLock's strftime format)
+    const nested = write(dir, 'n.yml', `save_dir: \${vinc:${dir}/out_\${now:%Y}/run}\n`);
+    const p = plan(Config, parseArgs(['-c', nested]), { now: new Date(2031, 0, 2) });
+    assert.equal(p.config.save_dir, `${dir}/out_2031/run_0001`);
   });
 });

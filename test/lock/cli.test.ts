@@ -89,7 +89,10 @@ describe('tag and diff from the command line', () => {
     );
     const shown = lockstep(root, 'tag', 'best');
     assert.equal(shown.status, 0, shown.stderr);
-    assert.match(shown.stdout, /refs\/lockstep\/tags\/best [0-9a-f]{12}: the run for the paper\n {2}[0-9a-f]{8} b results\/b/);
+    assert.match(
+      shown.stdout,
+      /refs\/lockstep\/tags\/best [0-9a-f]{12}: the run for the paper\n {2}[0-9a-f]{8} b results\/b/,
+    );
     const del = lockstep(root, 'tag', '-d', 'old');
     assert.equal(del.status, 0, del.stderr);
     assert.match(del.stdout, /deleted tag old/);

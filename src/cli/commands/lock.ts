@@ -115,9 +115,11 @@ export function registerLock(program: Command): void {
       await maybeSession(opts.db, async (session) => {
         const la = await resolveLock(a, session);
         const lb = await resolveLock(b, session);
-        const rows: { section: string; key: string; a: string; b: string }[] = diffLocks(la.lock, lb.lock).map(
-          (r) => ({ ...r, a: r.a ?? '(absent)', b: r.b ?? '(absent)' }),
-        );
+        const rows: { section: string; key: string; a: string; b: string }[] = diffLocks(la.lock, lb.lock).map((r) => ({
+          ...r,
+          a: r.a ?? '(absent)',
+          b: r.b ?? '(absent)',
+        }));
         // which files differ, not only that the trees do (git diff between the commits each lock ran)
         const files = await diffFiles(la.lock, lb.lock);
         for (const f of files.changes) {

@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { LockstepError } from '../../errors.ts';
+import { repoRoot } from '../../lock/git.ts';
 import { pullTag } from '../../lock/pull.ts';
 import { pushTag } from '../../lock/push.ts';
-import { repoRoot } from '../../lock/git.ts';
 import { deleteTag, describeTags, readTag, TAG_PREFIX, tagRuns } from '../../lock/tag.ts';
 import { createSession } from '../../session.ts';
 import { outputMode, printRows } from '../format.ts';
@@ -54,7 +54,9 @@ export function registerTag(program: Command): void {
           process.stdout.write(`${JSON.stringify({ name, ...tag }, null, 2)}\n`);
           return;
         }
-        process.stdout.write(`${TAG_PREFIX}${name} ${tag.commit.slice(0, 12)}${tag.message ? `: ${tag.message}` : ''}\n`);
+        process.stdout.write(
+          `${TAG_PREFIX}${name} ${tag.commit.slice(0, 12)}${tag.message ? `: ${tag.message}` : ''}\n`,
+        );
         for (const l of tag.locks) process.stdout.write(`  ${l.id.slice(0, 8)} ${l.name ?? ''} ${l.dir}\n`);
         return;
       }
