@@ -29,6 +29,7 @@ export {
   type WorkerOptions,
   type WorkerReport,
 } from './exec/index.ts';
+export { continueRun } from './lock/continue.ts';
 export { type DiffRow, diffLocks } from './lock/diff.ts';
 export type { DataEntry, LockLink, RepoEntry, RunLock } from './lock/format.ts';
 export { type LockOptions, lock } from './lock/lock.ts';

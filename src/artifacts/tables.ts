@@ -105,7 +105,7 @@ export async function createArtifactTables(driver: Driver): Promise<void> {
 }
 
 /** Adds a column unless the table has it (written once for both databases: probe, then ALTER). */
-async function addColumn(driver: Driver, table: string, column: string, type: string): Promise<void> {
+export async function addColumn(driver: Driver, table: string, column: string, type: string): Promise<void> {
   const has = () =>
     driver.all(`SELECT ${column} FROM ${table} WHERE 1 = 0`).then(
       () => true,

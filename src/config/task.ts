@@ -55,6 +55,7 @@ export async function executeTask(entry: Entry, run: Run, env: TaskEnv): Promise
             .join(' ')}`
         : env.name,
       ...(env.parent ? { parent: env.parent } : {}),
+      run: { experiment: env.name, id: run.id },
       ...(env.db ? { store: env.db } : {}),
     });
     run.fields.lock_id = out.lock.id;

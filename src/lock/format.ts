@@ -52,6 +52,8 @@ export interface RunLock {
   data: DataEntry[];
   env: EnvState;
   prevs: LockLink[];
+  /** The tracked run that wrote this lock (`lockstep run`, `cli`), when there is one: experiment name and run id. */
+  run?: { experiment: string; id: string } | null;
 }
 
 /** `path` as the lock writes it: relative to root with `/` when inside it, absolute otherwise. */

@@ -29,6 +29,12 @@ export interface LockOptions {
   name?: string;
   /** The lock of the sweep (or other run) this one belongs to. */
   parent?: string;
+  /**
+   * The tracked run whose outputs these are. Locking a directory whose
+   * previous lock belongs to another run marks that run superseded (run tags
+   * `lockstep.lock` and `lockstep.superseded_by`): one current run per output directory.
+   */
+  run?: { experiment: string; id: string };
   /** Where to store the record: a session, a database URL, or `false` for the file only. Default: `LOCKSTEP_DB`, else ./lockstep.db. */
   store?: Session | string | false;
   /** The hash cache: a path to its SQLite file or `false` to hash everything. Default: ~/.cache/lockstep/hashes.db. */
@@ -92,6 +98,7 @@ export async function lock(options: LockOptions): Promise<{ lock: RunLock; file:
     data: entries,
     env: captureEnv(root),
     prevs: findPrevs(root, file, options.prevs ?? [], data),
+    ...(options.run ? { run: { experiment: options.run.experiment, id: options.run.id } } : {}),
   };
   mkdirSync(runDir, { recursive: true });
   // Written whole then renamed, so a reader never sees half a lock.
