@@ -34,6 +34,8 @@ function randomInstance(): string {
 interface Server {
   address: string;
   baseline: string;
+  /** The ONNX forest served with batching (`batched`) and without (`solo`); empty without onnxruntime-node. */
+  onnx: { batched?: string; solo?: string };
   /** CPU time the server process has used so far, in microseconds. */
   cpu(): Promise<number>;
   stop(): Promise<void>;
@@ -43,15 +45,17 @@ async function startServer(): Promise<Server> {
   const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'serve-server.ts')], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  const { address, baseline } = await new Promise<{ address: string; baseline: string }>((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (c) => {
-      out += String(c);
-      const line = out.split('\n').find((l) => l.startsWith('{'));
-      if (line) resolve(JSON.parse(line) as { address: string; baseline: string });
-    });
-    child.once('exit', (code) => reject(new Error(`the bench server exited with ${code}`)));
-  });
+  const { address, baseline, onnx } = await new Promise<Pick<Server, 'address' | 'baseline' | 'onnx'>>(
+    (resolve, reject) => {
+      let out = '';
+      child.stdout.on('data', (c) => {
+        out += String(c);
+        const line = out.split('\n').find((l) => l.startsWith('{'));
+        if (line) resolve(JSON.parse(line) as Pick<Server, 'address' | 'baseline' | 'onnx'>);
+      });
+      child.once('exit', (code) => reject(new Error(`the bench server exited with ${code}`)));
+    },
+  );
   let waiting: ((micros: number) => void) | null = null;
   let buffer = '';
   child.stdout.on('data', (c) => {
@@ -67,6 +71,7 @@ async function startServer(): Promise<Server> {
   return {
     address,
     baseline,
+    onnx,
     cpu: () =>
       new Promise<number>((resolve) => {
         waiting = resolve;
@@ -83,6 +88,26 @@ async function cacheStats(address: string): Promise<{ hits: number; misses: numb
   return (await fetch(`${address}/cache`)).json() as Promise<{ hits: number; misses: number }>;
 }
 
+async function inferenceCalls(address: string): Promise<{ calls: number; instances: number }> {
+  return ((await (await fetch(`${address}/health`)).json()) as { batching: { calls: number; instances: number } })
+    .batching;
+}
+
+/** Fresh random instances against one server: every request a cache miss. */
+function missesAt(address: string) {
+  return {
+    url: address,
+    requests: [
+      {
+        method: 'POST',
+        path: '/predict',
+        headers: HEADERS,
+        setupRequest: (req: Record<string, unknown>) => ({ ...req, body: randomInstance() }),
+      },
+    ],
+  };
+}
+
 export const serve: Suite = {
   name: 'serve',
   title: `model serving: POST /predict, ${SECONDS} s per case, ${CONNECTIONS} connections`,
@@ -97,28 +122,37 @@ export const serve: Suite = {
         {
           name: 'baseline: bare Fastify',
           target: 'the ceiling here',
+          address: '',
           opts: { url: `${server.baseline}/predict`, method: 'POST', headers: HEADERS, body: hitBody },
         },
         {
           name: 'cache hits',
           target: '>= 15,000 req/s',
+          address: server.address,
           opts: { url, method: 'POST', headers: HEADERS, body: hitBody },
         },
         {
           name: 'cache misses',
           target: '>= 5,000 req/s',
-          opts: {
-            url,
-            requests: [
-              {
-                method: 'POST',
-                path: '/predict',
-                headers: HEADERS,
-                setupRequest: (req: Record<string, unknown>) => ({ ...req, body: randomInstance() }),
-              },
-            ],
-          },
+          address: server.address,
+          opts: missesAt(url),
         },
+        ...(server.onnx.batched && server.onnx.solo
+          ? [
+              {
+                name: 'ONNX forest (100 trees), misses, batched',
+                target: 'batching (2 ms window) vs none',
+                address: server.onnx.batched,
+                opts: missesAt(`${server.onnx.batched}/predict`),
+              },
+              {
+                name: 'ONNX forest (100 trees), misses, no batching',
+                target: 'one inference call per request',
+                address: server.onnx.solo,
+                opts: missesAt(`${server.onnx.solo}/predict`),
+              },
+            ]
+          : []),
       ];
       // warm the JIT on every path first, unmeasured
       for (const c of cases) await autocannon({ ...c.opts, connections: CONNECTIONS, duration: 2 });
@@ -126,11 +160,16 @@ export const serve: Suite = {
       await fetch(url, { method: 'POST', headers: HEADERS, body: hitBody });
       for (const c of cases) {
         const bare = c.name.startsWith('baseline');
-        const before = bare ? { hits: 0, misses: 0 } : await cacheStats(server.address);
+        const before = bare ? { hits: 0, misses: 0 } : await cacheStats(c.address);
+        const callsBefore = bare ? null : await inferenceCalls(c.address);
         const cpuBefore = await server.cpu();
         const r = await autocannon({ ...c.opts, connections: CONNECTIONS, duration: SECONDS });
         const cpuAfter = await server.cpu();
-        const after = bare ? { hits: 0, misses: 0 } : await cacheStats(server.address);
+        const after = bare ? { hits: 0, misses: 0 } : await cacheStats(c.address);
+        const callsAfter = bare ? null : await inferenceCalls(c.address);
+        const calls = callsAfter && callsBefore ? callsAfter.calls - callsBefore.calls : 0;
+        const meanBatch =
+          calls && callsAfter && callsBefore ? (callsAfter.instances - callsBefore.instances) / calls : 0;
         const perRequest = (cpuAfter - cpuBefore) / Math.max(1, r.requests.total);
         rows.push([
           c.name,
@@ -139,12 +178,23 @@ export const serve: Suite = {
           `${r.latency.p99} ms`,
           String(r.non2xx + r.errors),
           bare ? '-' : `${after.hits - before.hits} / ${after.misses - before.misses}`,
+          c.address === server.address || bare ? '-' : `${calls} (${meanBatch.toFixed(1)} per call)`,
           `${perRequest.toFixed(0)} µs (${Math.round(1e6 / perRequest).toLocaleString('en-US')} req/s)`,
-          bare ? c.target : `${c.target}, p99 < 10 ms`,
+          bare || c.address !== server.address ? c.target : `${c.target}, p99 < 10 ms`,
         ]);
       }
       printTable(
-        ['case', 'req/s', 'p50', 'p99', 'errors', 'cache hits / misses', 'server CPU per request (1 core)', 'target'],
+        [
+          'case',
+          'req/s',
+          'p50',
+          'p99',
+          'errors',
+          'cache hits / misses',
+          'ONNX inference calls',
+          'server CPU per request (1 core)',
+          'target',
+        ],
         rows,
       );
       const load = (await import('node:os')).loadavg()[0]?.toFixed(1);

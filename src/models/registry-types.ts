@@ -1,5 +1,17 @@
 import type { StoredFile } from '../artifacts/context.ts';
 import type { ModelFormat } from './detect.ts';
+import type { OnnxRecord } from './onnx/detect.ts';
+
+/**
+ * What a version takes: named numeric features (lockstep models, and ONNX
+ * models given column names), and for ONNX models the recorded signature.
+ */
+export interface InputSchema {
+  features: { name: string; type: 'number' }[];
+  /** The dataset column with the right answers, when known (ONNX models: from the schema given at registration). */
+  target?: string | null;
+  onnx?: OnnxRecord;
+}
 
 /** One numbered version of a registered model. */
 export interface ModelVersion {
@@ -7,7 +19,7 @@ export interface ModelVersion {
   id: string;
   model: string;
   version: number;
-  /** What its files are: `lockstep` (served by `lockstep serve`), `mlflow`, `files` or `external`. */
+  /** What its files are: `lockstep` or `onnx` (served by `lockstep serve`), `mlflow`, `files` or `external`. */
   format: ModelFormat;
   /** Where the files came from (a run's artifacts, an MLflow URI), when the version was made from a location. */
   source: string | null;
@@ -18,7 +30,7 @@ export interface ModelVersion {
   digest: string;
   size: number;
   algorithm: string;
-  inputSchema: { features: { name: string; type: 'number' }[] };
+  inputSchema: InputSchema;
   labels: string[];
   metrics: Record<string, number>;
   tags: Record<string, string>;

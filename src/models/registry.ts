@@ -4,9 +4,10 @@ import { join } from 'node:path';
 import type { ArtifactContext, StoredFile } from '../artifacts/context.ts';
 import { LockstepError } from '../errors.ts';
 import type { Driver, Row } from '../store/driver.ts';
-import { type Detected, detectFormat, SERVABLE, unservable } from './detect.ts';
+import { type Detected, detectFormat, detectOnnxFiles, unservable } from './detect.ts';
 import { checkModelFile, type ModelFile, parseModelFile } from './format.ts';
 import { LoadedModel } from './loaded.ts';
+import { OnnxModel, type OnnxSchema } from './onnx/model.ts';
 import {
   createModel,
   deleteModel,
@@ -18,6 +19,7 @@ import {
 } from './registry-models.ts';
 import { checkAlias, checkName, decodeVersion, readAliases, readTags, setAlias, setTag } from './registry-rows.ts';
 import type { ModelVersion, RegisteredModel, RegisterVersionOptions, VersionFromFiles } from './registry-types.ts';
+import { MlServable, type ServableModel } from './servable.ts';
 import { type ModelRef, parseModelUri } from './uri.ts';
 
 export type { ModelVersion, RegisteredModel, RegisterVersionOptions, VersionFromFiles } from './registry-types.ts';
@@ -66,6 +68,36 @@ export class ModelRegistry {
     await this.ctx.init();
     const detected = await detectFormat(options.files, (f) => this.readBlob(f.digest));
     return this.insertVersion(name, options.files, detected, options);
+  }
+
+  /**
+   * Registers an ONNX model: a `.onnx` file, its bytes, or an MLflow model
+   * directory whose `MLmodel` has an `onnx` flavor. The file is checked
+   * (E_CODEC when it is not a usable ONNX model) and its signature recorded:
+   * inputs, outputs, and for a classifier (sklearn-onnx's label and
+   * probabilities outputs) its classes. `schema` names what the file does
+   * not: the columns of its one 2-D input, the classes, the target column.
+   *
+   * @example
+   * ```ts
+   * await session.models.registerOnnx('iris-onnx', './model.onnx', {
+   *   schema: { features: ['sepal_length', 'sepal_width', 'petal_length', 'petal_width'], target: 'species' },
+   *   aliases: ['champion'],
+   * });
+   * ```
+   */
+  async registerOnnx(
+    name: string,
+    source: string | Uint8Array,
+    options: RegisterVersionOptions & { schema?: Partial<OnnxSchema> } = {},
+  ): Promise<ModelVersion> {
+    checkName(name);
+    await this.ctx.init();
+    const where = typeof source === 'string' ? source : `model ${name}`;
+    const tree = await this.ctx.storeTree(source, `model ${name}`);
+    const files = tree.kind === 'file' ? [{ path: 'model.onnx', digest: tree.digest, size: tree.size }] : tree.files;
+    const detected = await detectOnnxFiles(files, (f) => this.readBlob(f.digest), options.schema, where);
+    return this.insertVersion(name, files, detected, options);
   }
 
   private async insertVersion(
@@ -272,7 +304,14 @@ export class ModelRegistry {
     await this.ctx.init();
     const version = typeof ref === 'object' && 'digest' in ref ? ref : await this.resolve(ref);
     const where = `models:/${version.model}/${version.version}`;
-    if (!SERVABLE.has(version.format)) throw unservable(version);
+    if (version.format !== 'lockstep') {
+      if (version.format === 'onnx')
+        throw new LockstepError(
+          'E_INPUT',
+          `${where} is an ONNX model, not a lockstep model file: open it with session.models.open(uri)`,
+        );
+      throw unservable(version);
+    }
     const [stored] = await this.files(version);
     const text = await this.readBlob(stored?.digest ?? version.digest).catch((e) => {
       throw new LockstepError(
@@ -310,6 +349,35 @@ export class ModelRegistry {
     const tmp = join(this.ctx.cacheDir, 'tmp', randomUUID());
     await this.ctx.blobs.getFile(digest, tmp);
     return readFile(tmp).finally(() => rm(tmp, { force: true }));
+  }
+
+  /**
+   * Opens a version for serving, whatever its servable format: a lockstep
+   * model file, or an ONNX model (through onnxruntime-node, which must be
+   * installed). Close it when done.
+   */
+  async open(ref: string | ModelRef | ModelVersion): Promise<ServableModel> {
+    await this.ctx.init();
+    const version = typeof ref === 'object' && 'digest' in ref ? ref : await this.resolve(ref);
+    if (version.format !== 'onnx') {
+      const { file } = await this.file(version);
+      return new MlServable(new LoadedModel(file), version);
+    }
+    const where = `models:/${version.model}/${version.version}`;
+    const record = version.inputSchema.onnx;
+    const stored = (await this.files(version)).find((f) => f.path === record?.path);
+    if (!record || !stored) throw new LockstepError('E_CODEC', `${where}: its ONNX file is not recorded`);
+    const bytes = await this.readBlob(stored.digest).catch((e) => {
+      throw new LockstepError('E_NOT_FOUND', `${where}: its ONNX file (blob ${stored.digest}) is missing`, {
+        cause: e,
+      });
+    });
+    const schema = {
+      features: version.inputSchema.features.map((f) => f.name),
+      labels: version.labels,
+      target: version.inputSchema.target ?? null,
+    };
+    return OnnxModel.open(bytes, version, schema, where);
   }
 
   /** Loads a version for prediction. */

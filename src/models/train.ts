@@ -58,16 +58,20 @@ export interface Evaluation {
 }
 
 export function evaluate(model: LoadedModel, data: XY): Evaluation {
-  const labels = data.labels;
+  const predicted = model.predictVectors(data.X, false).map((p) => p.index);
+  return scoreClassification(data.y, predicted, data.labels);
+}
+
+/** The classification metrics of predicted class indices against true ones (both indices into `labels`). */
+export function scoreClassification(y: readonly number[], predicted: readonly number[], labels: string[]): Evaluation {
   const k = labels.length;
   const confusion = Array.from({ length: k }, () => new Array<number>(k).fill(0));
-  const predicted = model.predictVectors(data.X, false);
   let correct = 0;
   predicted.forEach((p, i) => {
-    const t = data.y[i] as number;
+    const t = y[i] as number;
     const row = confusion[t] as number[];
-    row[p.index] = (row[p.index] ?? 0) + 1;
-    if (p.index === t) correct++;
+    row[p] = (row[p] ?? 0) + 1;
+    if (p === t) correct++;
   });
   const perClass: Evaluation['perClass'] = {};
   let f1Sum = 0;
@@ -81,7 +85,7 @@ export function evaluate(model: LoadedModel, data: XY): Evaluation {
     f1Sum += f1;
     perClass[label] = { precision, recall, f1, support };
   });
-  const n = data.X.length;
+  const n = y.length;
   return { n, accuracy: n ? correct / n : 0, macroF1: k ? f1Sum / k : 0, perClass, confusion, labels };
 }
 

@@ -13,6 +13,7 @@ import { boundNames, installHostCheck } from '../server/hosts.ts';
 import { installInputChecks } from '../server/input.ts';
 import type { Session } from '../session.ts';
 import { VERSION } from '../version.ts';
+import { Batcher } from './batch.ts';
 import { PredictionCache } from './cache.ts';
 import { installNotFound, installServeErrors } from './errors.ts';
 import { JobQueue } from './jobs.ts';
@@ -37,6 +38,14 @@ export interface ServeOptions {
   tokens?: TokenSpec[] | { read?: string[]; write?: string[] };
   /** Host names the API answers to besides loopback's (see `boundNames`; `*` for any). */
   allowedHosts?: string[];
+  /**
+   * Batching for models with an asynchronous runtime (ONNX): how long the
+   * first of concurrent requests waits for others to join its inference call
+   * (default 2 ms; 0 runs each request on its own), and the most instances
+   * in one call (default 256).
+   */
+  batchWindowMs?: number;
+  maxBatch?: number;
 }
 
 /** What a serving app holds, for callers that embed it (and tests). */
@@ -44,6 +53,7 @@ export interface ServeState {
   served: ServedModel;
   cache: PredictionCache;
   jobs: JobQueue;
+  batcher: Batcher;
   startedAt: number;
 }
 
@@ -68,6 +78,7 @@ export async function createServeApp(options: ServeOptions): Promise<ServeApp> {
     served,
     cache: new PredictionCache(options.cacheSize ?? 10_000),
     jobs: new JobQueue(),
+    batcher: new Batcher(options.batchWindowMs ?? 2, options.maxBatch ?? 256),
     startedAt: Date.now(),
   };
   const app = Fastify({
@@ -110,6 +121,10 @@ export async function createServeApp(options: ServeOptions): Promise<ServeApp> {
   const typed = app.withTypeProvider<ZodTypeProvider>();
   typed.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   registerModelRoutes(typed, options.session, state);
+  app.addHook('onClose', async () => {
+    await state.jobs.idle();
+    await served.close();
+  });
   await app.ready();
   return Object.assign(app, { serving: state }) as unknown as ServeApp;
 }

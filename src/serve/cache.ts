@@ -52,7 +52,7 @@ export class PredictionCache {
   }
 }
 
-/** The cache key of one instance: the version, then the features in model order. */
-export function cacheKey(version: number, vector: readonly number[]): string {
-  return `${version}|${vector.join(',')}`;
+/** The cache key of one instance: the version, then the model's key for the instance (its features in order). */
+export function cacheKey(version: number, key: string): string {
+  return `${version}|${key}`;
 }

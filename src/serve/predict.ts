@@ -1,4 +1,5 @@
-import { type InputIssue, issueMessage } from '../models/loaded.ts';
+import { type InputIssue, issueMessage } from '../models/instance.ts';
+import type { Batcher } from './batch.ts';
 import { cacheKey, type PredictionCache } from './cache.ts';
 import { MAX_BATCH } from './schemas.ts';
 import type { ServedModel } from './served.ts';
@@ -23,7 +24,12 @@ function invalid(issue: InputIssue): PredictAnswer {
  * same field and expected type, and a cache hit then costs a few
  * microseconds. Cached entries are prediction JSON, spliced into the answer.
  */
-export function predict(served: ServedModel, cache: PredictionCache, body: unknown): PredictAnswer {
+export async function predict(
+  served: ServedModel,
+  cache: PredictionCache,
+  batcher: Batcher,
+  body: unknown,
+): Promise<PredictAnswer> {
   const model = served.model; // one version for the whole request, even if a retrain swaps it meanwhile
   const version = model.version.version;
   const batch = body !== null && typeof body === 'object' && !Array.isArray(body) && 'instances' in body;
@@ -52,25 +58,22 @@ export function predict(served: ServedModel, cache: PredictionCache, body: unkno
   const answers = new Array<string>(n);
   const fresh = new Array<boolean>(n).fill(false);
   const missing: number[] = [];
-  const vectors: number[][] = [];
+  const values: unknown[] = [];
   for (let i = 0; i < n; i++) {
-    const v = model.vector(instances[i], batch ? `instances[${i}]` : '');
-    if (!Array.isArray(v)) return invalid(v);
-    const key = cacheKey(version, v);
+    const checked = model.check(instances[i], batch ? `instances[${i}]` : '');
+    if ('field' in checked) return invalid(checked);
+    const key = cacheKey(version, checked.key);
     keys[i] = key;
     const hit = cache.get(key);
     if (hit === undefined) {
       missing.push(i);
-      vectors.push(v);
+      values.push(checked.value);
     } else answers[i] = hit;
   }
-  if (vectors.length) {
-    const predicted = model.predictVectors(vectors);
+  if (values.length) {
+    const predicted = await batcher.answer(model, values);
     missing.forEach((i, j) => {
-      const p = predicted[j];
-      const json = JSON.stringify(
-        p?.probabilities ? { label: p.label, probabilities: p.probabilities } : { label: p?.label },
-      );
+      const json = JSON.stringify(predicted[j] ?? {});
       cache.set(keys[i] as string, json);
       answers[i] = json;
       fresh[i] = true;

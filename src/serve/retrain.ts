@@ -1,6 +1,7 @@
 import { LockstepError } from '../errors.ts';
 import { algorithm } from '../models/mljs.ts';
 import { checkParams } from '../models/params.ts';
+import { MlServable } from '../models/servable.ts';
 import { tableToXY, trainModel } from '../models/train.ts';
 import type { Session } from '../session.ts';
 import { datasetTable } from './data.ts';
@@ -41,8 +42,8 @@ export const ACCURACY_TOLERANCE = 1e-9;
  * the dataset and its version registered. Errors name the field.
  */
 export async function planRetrain(session: Session, served: ServedModel, req: RetrainRequest): Promise<RetrainPlan> {
-  const base = served.model;
-  const file = base.file;
+  const base = trainable(served);
+  const file = base.loaded.file;
   if (!file.target)
     throw new LockstepError(
       'E_INPUT',
@@ -85,8 +86,8 @@ export async function retrain(
   served: ServedModel,
   plan: RetrainPlan,
 ): Promise<Record<string, unknown>> {
-  const base = served.model;
-  const file = base.file;
+  const base = trainable(served);
+  const file = base.loaded.file;
   const target = file.target as string;
   const { dataset, datasetVersion, algorithm, params, folds } = plan;
   const exp = await session.createExperiment(`retrain-${served.name}`, {
@@ -148,6 +149,24 @@ export async function retrain(
     movedAlias,
     serving: served.version,
   };
+}
+
+/**
+ * The served model, when lockstep can train it: a lockstep (ml.js) model.
+ * Any other (an ONNX file made by scikit-learn or PyTorch) is a 409 that
+ * says what can be done instead.
+ */
+function trainable(served: ServedModel): MlServable {
+  const model = served.model;
+  if (model instanceof MlServable) return model;
+  const v = model.version;
+  throw new LockstepError(
+    'E_CONFLICT',
+    `models:/${v.model}/${v.version} is an ${model.format.toUpperCase()} model that lockstep did not train, so /retrain cannot make a new version of it. ` +
+      `Train and export it where it was made (scikit-learn, PyTorch, …), register the new file with \`lockstep models register ${v.model} model.onnx\` and move the alias; ` +
+      `POST /evaluate scores the served version on a registered dataset.`,
+    { details: { name: v.model, version: v.version, format: model.format } },
+  );
 }
 
 async function lineageDataset(session: Session, runId: string | null): Promise<string> {

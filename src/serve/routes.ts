@@ -3,11 +3,11 @@ import type { FastifyBaseLogger, FastifyInstance, RawServerDefault } from 'fasti
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { LockstepError } from '../errors.ts';
-import { evaluate, tableToXY } from '../models/train.ts';
 import type { Session } from '../session.ts';
 import { VERSION } from '../version.ts';
 import type { ServeState } from './app.ts';
 import { datasetTable } from './data.ts';
+import { evaluateModel } from './evaluate.ts';
 import { predict } from './predict.ts';
 import { planRetrain, retrain } from './retrain.ts';
 import * as s from './schemas.ts';
@@ -25,7 +25,7 @@ export type Typed = FastifyInstance<
 
 /** Every route of the serving API. */
 export function registerModelRoutes(typed: Typed, session: Session, state: ServeState): void {
-  const { served, cache, jobs } = state;
+  const { served, cache, jobs, batcher } = state;
 
   typed.post(
     '/predict',
@@ -33,9 +33,8 @@ export function registerModelRoutes(typed: Typed, session: Session, state: Serve
       config: { access: 'read' },
       schema: {
         summary: 'Predict one instance or a batch',
-        description:
-          'Body: the features of one instance, or `{ "instances": [...] }` (objects, or arrays in feature order). A field of the wrong type is a 422 naming it.',
-        body: s.predictBody(served.model.features),
+        description: s.predictDescription(served.model.instanceDoc()),
+        body: s.predictBody(served.model.instanceDoc()),
         response: { 200: s.predictResponse, 422: s.errorResponse },
       },
       // validated by hand from the model's input schema (see predict.ts); the zod schemas document the API
@@ -43,7 +42,7 @@ export function registerModelRoutes(typed: Typed, session: Session, state: Serve
       serializerCompiler: () => (data: unknown) => (typeof data === 'string' ? data : JSON.stringify(data)),
     },
     async (req, reply) => {
-      const answer = predict(served, cache, req.body);
+      const answer = await predict(served, cache, batcher, req.body);
       (reply as unknown as { cacheState?: string }).cacheState = answer.cache ?? undefined;
       reply.code(answer.status as 200).header('content-type', JSON_TYPE);
       return answer.json as never;
@@ -119,39 +118,33 @@ export function registerModelRoutes(typed: Typed, session: Session, state: Serve
       config: { access: 'read' },
       schema: {
         summary: 'Metrics of the served version on a registered dataset',
+        description:
+          'Classifiers: accuracy, macro F1, per-class precision/recall/F1 and the confusion matrix. Models that give one number per instance: RMSE, MAE and R². Works for models lockstep did not train (ONNX) when their inputs are named columns.',
         body: s.evaluateBody,
         response: {
           200: z.object({
             model: z.string(),
             version: z.number().int(),
             dataset: z.object({ name: z.string(), version: z.string(), digest: z.string() }),
-            metrics: z.object({
-              n: z.number().int(),
-              accuracy: z.number(),
-              macroF1: z.number(),
-              labels: z.array(z.string()),
-              confusion: z.array(z.array(z.number())),
-              perClass: z.record(
-                z.string(),
-                z.object({ precision: z.number(), recall: z.number(), f1: z.number(), support: z.number() }),
-              ),
-            }),
+            metrics: z.union([s.classificationMetrics, s.regressionMetrics]),
           }),
         },
       },
     },
     async (req) => {
       const model = served.model;
-      const target = req.body.target ?? model.file.target;
-      if (!target) throw new LockstepError('E_INPUT', 'target: the model records no label column; give "target"');
+      const target = req.body.target ?? model.target;
+      if (!target)
+        throw new LockstepError('E_INPUT', 'target: the model records no target column; give "target"', {
+          details: { field: 'target' },
+        });
       const info = await session.datasets.get(req.body.dataset, req.body.version);
       const path = await session.datasets.fetch(info.name, info.version);
-      const data = tableToXY(await datasetTable(path, info.name), model.features, target, model.labels);
       return {
         model: served.name,
         version: model.version.version,
         dataset: { name: info.name, version: info.version, digest: info.digest },
-        metrics: evaluate(model, data),
+        metrics: await evaluateModel(model, await datasetTable(path, info.name), target),
       };
     },
   );
@@ -170,6 +163,7 @@ export function registerModelRoutes(typed: Typed, session: Session, state: Serve
             versions: z.array(
               z.object({
                 version: z.number().int(),
+                format: z.string(),
                 algorithm: z.string(),
                 aliases: z.array(z.string()),
                 metrics: z.record(z.string(), z.number()),
@@ -195,6 +189,7 @@ export function registerModelRoutes(typed: Typed, session: Session, state: Serve
         aliases,
         versions: versions.map((v) => ({
           version: v.version,
+          format: v.format,
           algorithm: v.algorithm,
           aliases: v.aliases,
           metrics: v.metrics,
@@ -220,8 +215,19 @@ export function registerModelRoutes(typed: Typed, session: Session, state: Serve
             model: z.string(),
             uri: z.string(),
             version: z.number().int(),
+            format: z.string(),
             uptimeSeconds: z.number(),
             lockstep: z.string(),
+            batching: z
+              .object({
+                windowMs: z.number(),
+                maxBatch: z.number().int(),
+                calls: z.number().int(),
+                instances: z.number().int(),
+              })
+              .describe(
+                'ONNX models: concurrent requests coalesced into inference calls (instances / calls = mean batch)',
+              ),
           }),
         },
       },
@@ -231,8 +237,10 @@ export function registerModelRoutes(typed: Typed, session: Session, state: Serve
       model: served.name,
       uri: served.uri,
       version: served.version,
+      format: served.model.format,
       uptimeSeconds: (Date.now() - state.startedAt) / 1000,
       lockstep: VERSION,
+      batching: batcher.stats(),
     }),
   );
 }

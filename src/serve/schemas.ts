@@ -1,31 +1,57 @@
 import { z } from 'zod';
+import type { InstanceDoc } from '../models/servable.ts';
 
-/** The body of POST /predict for a model's features: one instance, or `instances` for a batch. */
-export function predictBody(features: string[]) {
-  const instance = z
-    .object(Object.fromEntries(features.map((f) => [f, z.number().describe(`feature ${f}`)])))
+/** The body of POST /predict for a model: one instance, or `instances` for a batch. */
+export function predictBody(doc: InstanceDoc) {
+  const named = z
+    .object(Object.fromEntries(doc.features.map((f) => [f, z.number().describe(`feature ${f}`)])))
     .strict()
     .describe('one instance: every feature of the model, as a number');
-  return z.union([
-    instance,
-    z
-      .object({
-        instances: z
-          .array(z.union([instance, z.array(z.number())]))
-          .min(1)
-          .max(MAX_BATCH),
-      })
-      .strict(),
-  ]);
+  const tensors = z
+    .object(Object.fromEntries(doc.inputs.map((i) => [i.name, z.unknown().describe(i.expected)])))
+    .strict()
+    .describe('one instance: a value for each input of the model, without the batch dimension');
+  const instance = doc.features.length
+    ? z.union([named, z.array(z.number()).describe('the features in order')])
+    : doc.inputs.length === 1
+      ? z.union([tensors, z.unknown().describe(`the value of ${doc.inputs[0]?.name} alone`)])
+      : tensors;
+  return z.union([instance, z.object({ instances: z.array(instance).min(1).max(MAX_BATCH) }).strict()]);
+}
+
+/** The /predict description: what an instance is for this model. */
+export function predictDescription(doc: InstanceDoc): string {
+  const one = doc.features.length
+    ? `an object with the features (${doc.features.join(', ')}) as numbers, or an array of them in that order`
+    : `an object with ${doc.inputs.map((i) => `\`${i.name}\` (${i.expected})`).join(', ')}${doc.inputs.length === 1 ? ', or that value alone' : ''}`;
+  return `Body: one instance, ${one}; or \`{ "instances": [...] }\` for up to ${MAX_BATCH}. A missing, extra or mistyped field is a 422 naming it.`;
 }
 
 export const MAX_BATCH = 1000;
 
 export const prediction = z.object({
-  label: z.string(),
+  label: z.string().optional().describe('the class, for a classifier'),
   probabilities: z.record(z.string(), z.number()).optional().describe('label → probability, when the model has them'),
+  outputs: z
+    .record(z.string(), z.unknown())
+    .optional()
+    .describe('output name → this instance’s part of it, for a model that is not a classifier (ONNX)'),
   cached: z.boolean().optional(),
 });
+
+export const classificationMetrics = z.object({
+  n: z.number().int(),
+  accuracy: z.number(),
+  macroF1: z.number(),
+  labels: z.array(z.string()),
+  confusion: z.array(z.array(z.number())),
+  perClass: z.record(
+    z.string(),
+    z.object({ precision: z.number(), recall: z.number(), f1: z.number(), support: z.number() }),
+  ),
+});
+
+export const regressionMetrics = z.object({ n: z.number().int(), rmse: z.number(), mae: z.number(), r2: z.number() });
 
 export const predictResponse = z.object({
   model: z.string(),

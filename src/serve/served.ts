@@ -1,7 +1,10 @@
 import { LockstepError } from '../errors.ts';
-import type { LoadedModel } from '../models/loaded.ts';
 import type { ModelRegistry, ModelVersion } from '../models/registry.ts';
+import type { ServableModel } from '../models/servable.ts';
 import { formatModelUri, type ModelRef, parseModelUri } from '../models/uri.ts';
+
+/** A replaced model is released this long after the swap, when requests that started on it have finished. */
+const RELEASE_AFTER_MS = 30_000;
 
 /**
  * The model a server answers with: the URI it was started with and the
@@ -10,7 +13,7 @@ import { formatModelUri, type ModelRef, parseModelUri } from '../models/uri.ts';
  */
 export class ServedModel {
   readonly ref: ModelRef;
-  private current: (LoadedModel & { version: ModelVersion }) | null = null;
+  private current: ServableModel | null = null;
 
   constructor(
     private readonly models: ModelRegistry,
@@ -21,9 +24,9 @@ export class ServedModel {
 
   /** Resolves the URI and loads that version; a failure names the URI and leaves the served version as it was. */
   async load(): Promise<ModelVersion> {
-    let next: LoadedModel & { version: ModelVersion };
+    let next: ServableModel;
     try {
-      next = await this.models.load(this.ref);
+      next = await this.models.open(this.ref);
     } catch (e) {
       if (e instanceof LockstepError) {
         throw new LockstepError(e.code, `cannot load ${formatModelUri(this.ref)}: ${e.message}`, {
@@ -33,16 +36,28 @@ export class ServedModel {
       }
       throw e;
     }
-    this.current = next;
+    this.swap(next);
     return next.version;
   }
 
   /** Serves a given version (after a retrain promoted it). */
   async use(version: number): Promise<void> {
-    this.current = await this.models.load({ name: this.ref.name, version });
+    this.swap(await this.models.open({ name: this.ref.name, version }));
   }
 
-  get model(): LoadedModel & { version: ModelVersion } {
+  private swap(next: ServableModel): void {
+    const old = this.current;
+    this.current = next;
+    if (old) setTimeout(() => void old.close().catch(() => undefined), RELEASE_AFTER_MS).unref();
+  }
+
+  /** Releases the served model (the server is closing). */
+  async close(): Promise<void> {
+    await this.current?.close();
+    this.current = null;
+  }
+
+  get model(): ServableModel {
     if (!this.current) throw new LockstepError('E_UNAVAILABLE', 'no model loaded yet');
     return this.current;
   }

@@ -1,6 +1,11 @@
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { LockstepError } from '../../errors.ts';
+import { isLockstepError, LockstepError } from '../../errors.ts';
+import { parseModelFile } from '../../models/format.ts';
+import { readSchemaFile } from '../../models/onnx/schema-file.ts';
 import { outputMode, printRows } from '../format.ts';
+import { collect } from '../tokens.ts';
 import { withSession } from './read.ts';
 
 const DB_HELP = 'database URL (default: $LOCKSTEP_DB or ./lockstep.db)';
@@ -27,7 +32,7 @@ function aliasList(aliases: Record<string, number>): string {
 export function registerModels(program: Command): void {
   const models = program
     .command('models')
-    .description('the model registry: list, versions, alias, tag, show, download');
+    .description('the model registry: list, register, versions, alias, tag, show, download');
 
   models
     .command('list', { isDefault: true })
@@ -116,6 +121,56 @@ export function registerModels(program: Command): void {
         process.stdout.write(`deleted models:/${name}/${version}\n`);
       });
     });
+
+  models
+    .command('register <name> <path>')
+    .description(
+      'register a model file as a new version: an ONNX file (.onnx), an MLflow model directory with an onnx flavor, or a lockstep model file (.json)',
+    )
+    .option('--db <url>', DB_HELP)
+    .option(
+      '--schema <file>',
+      'ONNX: JSON or YAML naming what the file does not: {features: [...], labels: [...], target: column}',
+    )
+    .option('--alias <alias>', 'point an alias at the new version (repeatable)', collect)
+    .option('--tag <key=value>', 'tag the new version (repeatable)', collect)
+    .option('--description <text>', 'a description of the version')
+    .action(
+      async (
+        name: string,
+        path: string,
+        opts: Opts & { schema?: string; alias?: string[]; tag?: string[]; description?: string },
+      ) => {
+        await withSession(opts, async (session) => {
+          const tags = Object.fromEntries(
+            (opts.tag ?? []).map((pair) => {
+              const eq = pair.indexOf('=');
+              if (eq <= 0) throw new LockstepError('E_INPUT', `--tag "${pair}": expected key=value`);
+              return [pair.slice(0, eq), pair.slice(eq + 1)];
+            }),
+          );
+          const options = { aliases: opts.alias ?? [], tags, description: opts.description ?? null };
+          if (!existsSync(path)) throw new LockstepError('E_INPUT', `${path}: no such file or directory`);
+          const v = await (path.endsWith('.json')
+            ? session.models.register(name, parseModelFile(await readFile(path, 'utf8'), path), options)
+            : session.models.registerOnnx(name, path, {
+                ...options,
+                ...(opts.schema ? { schema: await readSchemaFile(opts.schema) } : {}),
+              })
+          ).catch((e) => {
+            // a file that is not a model is the command's bad input (exit 2), whatever the library calls it
+            throw isLockstepError(e, 'E_CODEC') ? new LockstepError('E_INPUT', e.message, { cause: e }) : e;
+          });
+          const io = v.inputSchema.onnx;
+          const what = io
+            ? `inputs ${io.inputs.map((i) => `${i.name} ${i.type}[${i.shape.map((d) => d ?? '?').join(',')}]`).join(', ')}; ${io.classifier ? `classifier of ${v.labels.length || '?'} classes` : `outputs ${io.outputs.map((o) => o.name).join(', ')}`}`
+            : `features ${v.inputSchema.features.map((f) => f.name).join(', ')}`;
+          process.stdout.write(
+            `registered models:/${name}/${v.version} (${v.format}: ${what})${v.aliases.length ? `; aliases ${v.aliases.join(', ')}` : ''}\n`,
+          );
+        });
+      },
+    );
 
   models
     .command('show <uri>')

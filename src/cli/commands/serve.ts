@@ -12,6 +12,8 @@ interface ServeOpts {
   port: string;
   host: string;
   cacheSize: string;
+  batchWindow: string;
+  maxBatch: string;
   quiet?: boolean;
   token?: string[];
   readToken?: string[];
@@ -45,10 +47,23 @@ export function registerServe(program: Command): void {
       collect,
     )
     .option('--cache-size <n>', 'predictions kept in the LRU cache', '10000')
+    .option(
+      '--batch-window <ms>',
+      'ONNX models: how long concurrent requests wait to share one inference call (0: no batching)',
+      '2',
+    )
+    .option('--max-batch <n>', 'ONNX models: the most instances in one inference call', '256')
     .option('--quiet', 'no request log lines')
     .action(async (uri: string, opts: ServeOpts) => {
       const port = positiveInt('--port', opts.port, 0);
       const cacheSize = positiveInt('--cache-size', opts.cacheSize);
+      const batchWindowMs = Number(opts.batchWindow);
+      if (!Number.isFinite(batchWindowMs) || batchWindowMs < 0 || batchWindowMs > 1000)
+        throw new LockstepError(
+          'E_INPUT',
+          `--batch-window: expected milliseconds from 0 to 1000, got "${opts.batchWindow}"`,
+        );
+      const maxBatch = positiveInt('--max-batch', opts.maxBatch);
       const tokens = tokensFrom(opts);
       if (!isLoopback(opts.host) && tokens.length === 0)
         throw new LockstepError(
@@ -64,6 +79,8 @@ export function registerServe(program: Command): void {
           session,
           uri,
           cacheSize,
+          batchWindowMs,
+          maxBatch,
           tokens,
           allowedHosts: boundNames(opts.host, allowedHostsFrom(opts)),
           logger: opts.quiet ? false : { level: 'info', stream: log },
