@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { LockstepError } from '../errors.ts';
+import { readLock } from '../lock/format.ts';
+import { nearestLock } from '../lock/lineage.ts';
 import type { Row } from '../store/driver.ts';
 import type { ArtifactContext, StoredFile } from './context.ts';
 import { under } from './paths.ts';
@@ -85,7 +87,7 @@ export class DatasetRegistry {
     const d = this.ctx.driver.dialect;
     await this.ctx.driver.transaction(async (tx) => {
       await tx.run(
-        'INSERT INTO datasets (id, name, version, kind, digest, size, file_count, source, schema, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        'INSERT INTO datasets (id, name, version, kind, digest, size, file_count, source, schema, created_at, lock_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
         [
           info.id,
           name,
@@ -97,6 +99,7 @@ export class DatasetRegistry {
           info.source,
           d.toParam('json', schema),
           d.toParam('date', info.createdAt),
+          producedBy(path),
         ],
       );
       await this.ctx.writeFiles(tx, info.id, tree.files);
@@ -218,5 +221,16 @@ export class DatasetRegistry {
       schema: d.fromColumn('json', r.schema) as DatasetSchema | null,
       createdAt: d.fromColumn('date', r.created_at) as Date,
     };
+  }
+}
+
+/** The id of the run.lock at or above a path: the run that produced the files, when one did. */
+function producedBy(path: string): string | null {
+  const file = nearestLock(path);
+  if (!file) return null;
+  try {
+    return readLock(file).lock.id;
+  } catch {
+    return null; // an unreadable run.lock links nothing
   }
 }

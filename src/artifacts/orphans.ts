@@ -6,7 +6,7 @@ import type { ArtifactContext } from './context.ts';
  * A step logs artifacts before its run row is written, so rows younger than
  * `cutoff` are never orphans: their run may still be executing.
  */
-export async function orphanArtifacts(ctx: ArtifactContext, cutoff: Date): Promise<string[]> {
+export async function orphanArtifacts(ctx: ArtifactContext, cutoff: Date): Promise<{ id: string; runId: string }[]> {
   const d = ctx.driver.dialect;
   const experiments = new Map(
     (await ctx.driver.all<{ id: string; table_name: string }>('SELECT id, table_name FROM experiments')).map((e) => [
@@ -20,11 +20,11 @@ export async function orphanArtifacts(ctx: ArtifactContext, cutoff: Date): Promi
   );
   const byExperiment = new Map<string, { id: string; run_id: string }[]>();
   for (const r of rows) byExperiment.set(r.experiment_id, [...(byExperiment.get(r.experiment_id) ?? []), r]);
-  const orphans: string[] = [];
+  const orphans: { id: string; runId: string }[] = [];
   for (const [expId, list] of byExperiment) {
     const table = experiments.get(expId);
     if (table === undefined) {
-      orphans.push(...list.map((r) => r.id));
+      orphans.push(...list.map((r) => ({ id: r.id, runId: r.run_id })));
       continue;
     }
     const runIds = [...new Set(list.map((r) => r.run_id))];
@@ -37,7 +37,7 @@ export async function orphanArtifacts(ctx: ArtifactContext, cutoff: Date): Promi
       );
       for (const f of found) alive.add(f.run_id);
     }
-    orphans.push(...list.filter((r) => !alive.has(r.run_id)).map((r) => r.id));
+    orphans.push(...list.filter((r) => !alive.has(r.run_id)).map((r) => ({ id: r.id, runId: r.run_id })));
   }
   return orphans;
 }

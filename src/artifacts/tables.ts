@@ -102,6 +102,8 @@ export async function createArtifactTables(driver: Driver): Promise<void> {
   await addColumn(driver, 'model_versions', 'source', 'TEXT');
   await addColumn(driver, 'model_versions', 'stage', "TEXT NOT NULL DEFAULT 'None'");
   await addColumn(driver, 'model_versions', 'updated_at', date);
+  // the run.lock of the run whose outputs a dataset was registered from: gc keeps that run and its lineage
+  await addColumn(driver, 'datasets', 'lock_id', 'TEXT');
 }
 
 /** Adds a column unless the table has it (written once for both databases: probe, then ALTER). */

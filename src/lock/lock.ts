@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { LockstepError } from '../errors.ts';
 import { createSession, type Session } from '../session.ts';
 import { defaultUrl } from '../store/open.ts';
@@ -120,7 +120,11 @@ export async function withStore<T>(store: Session | string | undefined, fn: (s: 
   }
 }
 
-/** A SQLite database inside the repository must not be captured as code. */
+/**
+ * A SQLite database and the artifact store beside it (`.lockstep/`: blobs
+ * and the dataset cache) inside the repository are not code: a capture
+ * leaves them out, and they do not make a tree dirty.
+ */
 export function sqliteFiles(store: Session | string | false | undefined): string[] {
   if (store === false) return [];
   const loc =
@@ -130,6 +134,8 @@ export function sqliteFiles(store: Session | string | false | undefined): string
         : ''
       : (store ?? defaultUrl());
   const path = loc.replace(/^sqlite:/, '');
-  if (!path || path === ':memory:' || /^[a-z]+:\/\//.test(path)) return [];
-  return [path, `${path}-wal`, `${path}-shm`];
+  const blobs =
+    process.env.LOCKSTEP_BLOBS && !/^[^/]*:/.test(process.env.LOCKSTEP_BLOBS) ? [process.env.LOCKSTEP_BLOBS] : [];
+  if (!path || path === ':memory:' || /^[a-z]+:\/\//.test(path)) return [resolve('.lockstep'), ...blobs];
+  return [path, `${path}-wal`, `${path}-shm`, join(dirname(resolve(path)), '.lockstep'), ...blobs];
 }

@@ -177,3 +177,13 @@ export async function getLock(driver: Driver, idOrPrefix: string): Promise<LockR
   const exact = rows.filter((r) => r.id === idOrPrefix);
   return (exact.length ? exact : rows).map((r) => decode(driver, r));
 }
+
+/** The active locks whose `parent` is a lock (the tasks of a sweep). */
+export async function childLocks(driver: Driver, parentId: string): Promise<LockRecord[]> {
+  await initLocks(driver);
+  const rows = await driver.all('SELECT * FROM locks WHERE parent_id = ? AND active = ? ORDER BY created_at, id', [
+    parentId,
+    driver.dialect.toParam('boolean', true),
+  ]);
+  return rows.map((r) => decode(driver, r));
+}

@@ -5,6 +5,7 @@ import { LockstepError } from '../errors.ts';
 import type { Session } from '../session.ts';
 import { fromLockPath, lockToYaml, type RunLock } from './format.ts';
 import { BOT, git, gitMaybe, repoRoot } from './git.ts';
+import { childLocks } from './records.ts';
 import { lineageLocks } from './resolve.ts';
 
 export const TAG_PREFIX = 'refs/lockstep/tags/';
@@ -81,8 +82,13 @@ export async function tagRuns(
   const named: string[] = [];
   for (const ref of refs) {
     const found = await lineageLocks(ref, options.session);
-    named.push([...found.keys()][0] as string);
-    for (const [id, item] of found) if (!locks.has(id)) locks.set(id, item);
+    const id = [...found.keys()][0] as string;
+    named.push(id);
+    for (const [k, item] of found) if (!locks.has(k)) locks.set(k, item);
+    // a sweep's tag pins its tasks too: pushed, pulled and kept by gc with it
+    if (options.session)
+      for (const child of await childLocks(options.session.store.driver, id))
+        for (const [k, item] of await lineageLocks(child.id, options.session)) if (!locks.has(k)) locks.set(k, item);
   }
   const first = [...locks.values()][0] as { lock: RunLock };
   const repoDir =

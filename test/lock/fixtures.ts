@@ -46,7 +46,7 @@ const MODULES = fileURLToPath(new URL('../../node_modules', import.meta.url));
 export function makeProject(files: Record<string, string>): string {
   const root = makeRepo();
   symlinkSync(MODULES, join(root, 'node_modules'));
-  write(root, '.gitignore', 'data/\nresults/\n*.db\nnode_modules\ncalls.log\n');
+  write(root, '.gitignore', 'data/\nresults/\n*.db\nnode_modules\ncalls.log\n.lockstep/\n');
   write(root, 'package.json', '{ "name": "project", "private": true, "type": "module" }\n');
   for (const [rel, text] of Object.entries(files))
     write(root, rel, text.replaceAll("from 'lockstep'", `from '${SRC}'`));

@@ -11,6 +11,9 @@ interface GcOpts {
   json?: boolean;
 }
 
+/** Kept items a dry run lists before summing up the rest. */
+const SHOWN = 50;
+
 function human(bytes: number): string {
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
   let v = bytes;
@@ -26,11 +29,16 @@ function human(bytes: number): string {
 export function registerGc(program: Command): void {
   program
     .command('gc')
-    .description('remove unreferenced blobs from the artifact store (and report what was freed)')
+    .description(
+      'remove unreferenced blobs, private refs of code captures and (--run-dirs) run directories; --dry-run says why each stays or goes',
+    )
     .option('--db <url>', 'database URL (default: $LOCKSTEP_DB or ./lockstep.db)')
     .option('--dry-run', 'report what would be removed, remove nothing')
     .option('--grace <minutes>', 'keep unreferenced blobs younger than this (a run may still be writing)', '10')
-    .option('--run-dirs', 'also remove the output directories of runs no tag reaches (see `lockstep tag`)')
+    .option(
+      '--run-dirs',
+      'also remove the output directories of runs nothing refers to: no tag, model, dataset, active run or lineage (docs/run-locks.md)',
+    )
     .option('--json', 'print the report as JSON')
     .action(async (opts: GcOpts) => {
       const grace = Number(opts.grace);
@@ -38,19 +46,32 @@ export function registerGc(program: Command): void {
         throw new LockstepError('E_INPUT', `--grace: expected a number of minutes >= 0, got "${opts.grace}"`);
       }
       await withSession(opts, async (session) => {
-        const report = await session.artifactHub.gc({ dryRun: opts.dryRun ?? false, graceMs: grace * 60_000 });
+        // run locks first: the runs they keep keep their artifacts too
         const locks = await gcLocksHere(session, opts);
+        const report = await session.artifactHub.gc({
+          dryRun: opts.dryRun ?? false,
+          graceMs: grace * 60_000,
+          ...(locks ? { keepRuns: locks.runs } : {}),
+        });
         if (opts.json) {
-          process.stdout.write(`${JSON.stringify({ blobs: report, locks }, null, 2)}\n`);
+          const lockJson = locks ? { ...locks, runs: Object.fromEntries(locks.runs) } : null;
+          process.stdout.write(`${JSON.stringify({ blobs: report, locks: lockJson }, null, 2)}\n`);
           return;
         }
         if (locks) printLockGc(locks);
         const verb = report.dryRun ? 'would remove' : 'removed';
-        for (const b of report.removed) process.stdout.write(`${verb} ${b.digest}  ${human(b.size)}\n`);
+        if (report.dryRun) {
+          for (const k of report.kept.slice(0, SHOWN)) process.stdout.write(`keep   ${k.digest}  (${k.reason})\n`);
+          if (report.kept.length > SHOWN)
+            process.stdout.write(`keep   … ${report.kept.length - SHOWN} more blob(s) (--json lists every one)\n`);
+        }
+        for (const b of report.removed)
+          process.stdout.write(`${verb} ${b.digest}  ${human(b.size)}  (nothing references it)\n`);
         process.stdout.write(
           `blobs (${report.location}): ${report.scanned} scanned, ${report.referenced} referenced` +
             `${report.sharedWith ? ` (${report.sharedWith} by another database sharing the store)` : ''}, ` +
-            `${report.orphanArtifacts} artifact(s) of deleted runs ${report.dryRun ? 'to drop' : 'dropped'}, ` +
+            `${report.orphanArtifacts} artifact(s) of deleted runs ${report.dryRun ? 'to drop' : 'dropped'}` +
+            `${report.pinnedArtifacts ? ` (${report.pinnedArtifacts} kept: a tag, lock, model or lineage holds their run)` : ''}, ` +
             `${report.young} too recent to remove; ${verb} ${report.removed.length}, ` +
             `${report.dryRun ? 'would free' : 'freed'} ${human(report.freedBytes)}\n`,
         );

@@ -14,9 +14,11 @@ export async function gcLocksHere(
 
 export function printLockGc(r: LockGcReport): void {
   const verb = r.dryRun ? 'would remove' : 'removed';
-  for (const ref of r.refs) process.stdout.write(`${verb} ${ref}\n`);
-  for (const dir of r.runDirs) process.stdout.write(`${verb} ${dir}/\n`);
+  for (const d of r.decisions) {
+    if (d.keep && !r.dryRun) continue;
+    process.stdout.write(`${d.keep ? 'keep  ' : verb} ${d.item}  (${d.reason})\n`);
+  }
   process.stdout.write(
-    `run locks (${r.repo}): ${verb} ${r.refs.length} private ref(s) and ${r.runDirs.length} run dir(s); kept ${r.kept} ref(s) reached by a tag or an active run\n`,
+    `run locks (${r.repo}): ${verb} ${r.refs.length} private ref(s) and ${r.runDirs.length} run dir(s); kept ${r.kept} ref(s) that a tag, an active run or a lineage reaches\n`,
   );
 }
