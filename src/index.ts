@@ -45,7 +45,9 @@ export {
   type Scaler,
 } from './models/format.ts';
 export { LoadedModel, type Prediction } from './models/loaded.ts';
+export type { OnnxSchema } from './models/onnx/model.ts';
 export type { ModelRegistry, ModelVersion, RegisteredModel, RegisterVersionOptions } from './models/registry.ts';
+export type { Answer, ServableModel } from './models/servable.ts';
 export { type ModelRef, parseModelUri } from './models/uri.ts';
 export { type RemoteOptions, type SyncOptions, type SyncResult, syncOutbox } from './remote/index.ts';
 export { parseFilter } from './search/parse.ts';

@@ -22,6 +22,10 @@ export interface InstanceDoc {
   features: string[];
   /** Each input with what its value must be (for models that take tensors). */
   inputs: { name: string; expected: string }[];
+  /** Class labels of a classifier (its answers are a label and probabilities); empty otherwise. */
+  labels: string[];
+  /** The outputs a model that is not a classifier answers with, and what each instance gets of them. */
+  outputs: { name: string; expected: string }[];
 }
 
 /**
@@ -79,7 +83,7 @@ export class MlServable implements ServableModel {
   }
 
   instanceDoc(): InstanceDoc {
-    return { features: this.features, inputs: [] };
+    return { features: this.features, inputs: [], labels: this.labels, outputs: [] };
   }
 
   async close(): Promise<void> {}

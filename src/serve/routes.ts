@@ -35,7 +35,7 @@ export function registerModelRoutes(typed: Typed, session: Session, state: Serve
         summary: 'Predict one instance or a batch',
         description: s.predictDescription(served.model.instanceDoc()),
         body: s.predictBody(served.model.instanceDoc()),
-        response: { 200: s.predictResponse, 422: s.errorResponse },
+        response: { 200: s.predictResponseFor(served.model.instanceDoc()), 422: s.errorResponse },
       },
       // validated by hand from the model's input schema (see predict.ts); the zod schemas document the API
       validatorCompiler: () => (data: unknown) => ({ value: data }),

@@ -53,6 +53,31 @@ export const classificationMetrics = z.object({
 
 export const regressionMetrics = z.object({ n: z.number().int(), rmse: z.number(), mae: z.number(), r2: z.number() });
 
+/** The /predict answer for a model: its class labels, or its outputs by name. */
+export function predictResponseFor(doc: InstanceDoc) {
+  const one = doc.outputs.length
+    ? z.object({
+        outputs: z
+          .object(Object.fromEntries(doc.outputs.map((o) => [o.name, z.unknown().describe(o.expected)])))
+          .describe('the model’s outputs, this instance’s part of each'),
+        cached: z.boolean().optional(),
+      })
+    : doc.labels.length
+      ? z.object({
+          label: z.enum(doc.labels as [string, ...string[]]),
+          probabilities: z
+            .object(Object.fromEntries(doc.labels.map((l) => [l, z.number()])))
+            .optional()
+            .describe('label → probability, when the model has them'),
+          cached: z.boolean().optional(),
+        })
+      : prediction;
+  return predictResponse.extend({
+    prediction: one.optional().describe('for a single instance'),
+    predictions: z.array(one).optional().describe('for a batch, in request order'),
+  });
+}
+
 export const predictResponse = z.object({
   model: z.string(),
   version: z.number().int(),

@@ -16,7 +16,7 @@ function doubler(): ServableModel & { calls: number[][] } {
     labels: [],
     target: null,
     check: (v) => ({ key: String(v), value: v }),
-    instanceDoc: () => ({ features: [], inputs: [] }),
+    instanceDoc: () => ({ features: [], inputs: [], labels: [], outputs: [] }),
     close: async () => undefined,
     answer: async (values) => {
       calls.push(values as number[]);

@@ -118,6 +118,8 @@ for (const backend of backends()) {
       // the API documents the model's own fields
       const doc = (await app.inject({ url: '/openapi.json' })).json();
       assert.match(JSON.stringify(doc.paths['/predict'].post.requestBody), /petal_width/);
+      const answer = JSON.stringify(doc.paths['/predict'].post.responses['200']);
+      assert.match(answer, /"enum":\["setosa","versicolor","virginica"\]/);
       const health = (await app.inject({ url: '/health' })).json();
       assert.equal(health.format, 'onnx');
       const models = (await app.inject({ url: '/models' })).json();
@@ -201,6 +203,9 @@ for (const backend of backends()) {
       const one = await post(app, '/predict', { x });
       assert.equal(one.statusCode, 200, one.body);
       assert.ok(close(one.json().prediction.outputs.y[0], mlpPredict(mlp, x), 1e-4));
+      const doc = JSON.stringify((await app.inject({ url: '/openapi.json' })).json().paths['/predict'].post);
+      assert.match(doc, /"x":\{"description":"an array of 3 numbers \(float32\)"\}/);
+      assert.match(doc, /float32, shape \[batch, 1\]/);
       const alone = await post(app, '/predict', [0.3, -1.2, 2]);
       assert.deepEqual(alone.json().prediction, one.json().prediction);
 

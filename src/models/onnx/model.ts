@@ -220,9 +220,17 @@ export class OnnxModel implements ServableModel {
   }
 
   instanceDoc(): InstanceDoc {
+    const classifier = this.signature.classifier !== null;
     return {
       features: this.features,
       inputs: this.plans.map((p) => ({ name: p.spec.name, expected: expectedValue(p) })),
+      labels: classifier ? this.labels : [],
+      outputs: classifier
+        ? []
+        : this.signature.outputs.map((o) => ({
+            name: o.name,
+            expected: `${o.type}, shape [${o.shape.map((d) => d ?? '?').join(', ')}] (this instance's part of it)`,
+          })),
     };
   }
 
