@@ -6,9 +6,10 @@ import { LockstepError } from '../errors.ts';
 import { checkDigest, insideRoot } from '../untrusted.ts';
 import { LOCK_FILE, lockToYaml } from './format.ts';
 import { git, gitMaybe } from './git.ts';
+import { hashFile } from './hash.ts';
 import { blobName, type ManifestFile, rclone, remoteJoin } from './rclone.ts';
 import { checkTagName, readTag, TAG_PREFIX } from './tag.ts';
-import { type VerifyReport, verifyLock } from './verify.ts';
+import { type Drift, type VerifyReport, verifyLock } from './verify.ts';
 
 export interface PullReport {
   tag: string;
@@ -17,6 +18,8 @@ export interface PullReport {
   files: number;
   /** Each lock verified against the restored checkout. */
   verified: VerifyReport[];
+  /** Restored files (data and outputs) whose content is not the manifest's, or that the remote lacked. */
+  restored: Drift[];
   /** Code and data of every lock match (environment differences are in the reports). */
   ok: boolean;
 }
@@ -26,38 +29,45 @@ function lockDir(into: string, dir: unknown, tag: string): string {
 }
 
 /**
- * The files of a pulled manifest, every one checked before anything is
- * fetched: a lock hash of the right shape, and a path inside `into` (`dest`;
- * null for data that lived outside the repository, which is not restored).
+ * The files of a pulled manifest (the locks' data, then the runs' outputs),
+ * every one checked before anything is fetched: a lock hash of the right
+ * shape, and a path inside `into` (`dest`; null for data that lived outside
+ * the repository, which is not restored).
  */
 function manifestFiles(text: string, tag: string, into: string): (ManifestFile & { dest: string | null })[] {
   const what = `manifest of tag ${tag}`;
-  let doc: { locks?: unknown } | null;
+  let doc: { locks?: unknown; outputs?: unknown } | null;
   try {
-    doc = parseYaml(text, { maxAliasCount: 100 }) as { locks?: unknown } | null;
+    doc = parseYaml(text, { maxAliasCount: 100 }) as { locks?: unknown; outputs?: unknown } | null;
   } catch (e) {
     throw new LockstepError('E_INPUT', `${what} cannot be read: ${(e as Error).message}`, { cause: e });
   }
-  const locks = doc?.locks ?? {};
-  if (typeof locks !== 'object' || locks === null || Array.isArray(locks))
-    throw new LockstepError('E_INPUT', `${what}: "locks" must map lock ids to file lists`);
-  return Object.entries(locks).flatMap(([id, list]) => {
-    if (!Array.isArray(list)) throw new LockstepError('E_INPUT', `${what}: locks.${id} must be a list of files`);
-    return list.map((f: Partial<ManifestFile> | null, i) => {
-      const at = `${what}: locks.${id}.${i}`;
-      if (typeof f !== 'object' || f === null) throw new LockstepError('E_INPUT', `${at} must be { path, hash, size }`);
-      const hash = checkDigest(f.hash, 'xxh3', `${at}.hash`);
-      if (typeof f.path !== 'string') throw new LockstepError('E_INPUT', `${at}.path must be a string`);
-      const dest = isAbsolute(f.path) ? null : insideRoot(into, f.path, `${at}.path`);
-      return { path: f.path, hash, size: Number(f.size) || 0, dest };
+  const section = (key: 'locks' | 'outputs') => {
+    const byLock = doc?.[key] ?? {};
+    if (typeof byLock !== 'object' || byLock === null || Array.isArray(byLock))
+      throw new LockstepError('E_INPUT', `${what}: "${key}" must map lock ids to file lists`);
+    return Object.entries(byLock).flatMap(([id, list]) => {
+      if (!Array.isArray(list)) throw new LockstepError('E_INPUT', `${what}: ${key}.${id} must be a list of files`);
+      return list.map((f: Partial<ManifestFile> | null, i) => {
+        const at = `${what}: ${key}.${id}.${i}`;
+        if (typeof f !== 'object' || f === null)
+          throw new LockstepError('E_INPUT', `${at} must be { path, hash, size }`);
+        const hash = checkDigest(f.hash, 'xxh3', `${at}.hash`);
+        if (typeof f.path !== 'string') throw new LockstepError('E_INPUT', `${at}.path must be a string`);
+        const dest = isAbsolute(f.path) ? null : insideRoot(into, f.path, `${at}.path`);
+        return { path: f.path, hash, size: Number(f.size) || 0, dest };
+      });
     });
-  });
+  };
+  return [...section('locks'), ...section('outputs')];
 }
 
 /**
  * Restores a tag into a directory: clones (or fetches into) it from the git
  * remote, checks out the code of the first run named by the tag, copies the
- * data from the rclone remote to its locked paths and verifies every hash.
+ * data and the runs' outputs from the rclone remote to their paths, checks
+ * each file against its hash and verifies every lock: `ok` is false when
+ * anything drifted in code or data.
  */
 export async function pullTag(
   name: string,
@@ -91,6 +101,8 @@ export async function pullTag(
     writeFileSync(join(dir, LOCK_FILE), lockToYaml(lock));
   });
   let count = 0;
+  /** Restored files that are not what the manifest says (a corrupted or missing blob). */
+  const restored: Drift[] = [];
   if (options.data) {
     const stage = mkdtempSync(join(tmpdir(), 'lockstep-pull-'));
     try {
@@ -107,12 +119,22 @@ export async function pullTag(
           join(stage, 'blobs'),
         ]);
       }
+      const done = new Set<string>();
       for (const f of files) {
-        if (!f.dest) continue;
-        const dest = f.dest;
-        mkdirSync(dirname(dest), { recursive: true });
-        copyFileSync(join(stage, 'blobs', blobName(f.hash)), dest);
+        // a stage's output is often the next stage's data: restored once
+        if (!f.dest || done.has(f.dest)) continue;
+        done.add(f.dest);
+        const blob = join(stage, 'blobs', blobName(f.hash));
+        if (!existsSync(blob)) {
+          restored.push({ section: 'data', item: f.path, expected: f.hash, actual: 'missing on the data remote' });
+          continue;
+        }
+        mkdirSync(dirname(f.dest), { recursive: true });
+        copyFileSync(blob, f.dest);
         count++;
+        // a blob is named by its content: what arrived must hash to that name
+        const got = await hashFile(f.dest);
+        if (got !== f.hash) restored.push({ section: 'data', item: f.path, expected: f.hash, actual: got });
       }
     } finally {
       rmSync(stage, { recursive: true, force: true });
@@ -124,12 +146,14 @@ export async function pullTag(
   }
   const checkedOut = (await gitMaybe(into, ['rev-parse', 'HEAD'])) ?? '';
   // Locks of other commits than the one checked out differ in code by design: only their data must match.
-  const ok = verified.every((v) =>
-    v.drift.every(
-      (d) =>
-        d.section === 'env' ||
-        (d.section === 'code' && (v.lock.repos[0]?.captured ?? v.lock.repos[0]?.commit) !== checkedOut),
-    ),
-  );
-  return { tag: name, into, commit: checkedOut, files: count, verified, ok };
+  const ok =
+    restored.length === 0 &&
+    verified.every((v) =>
+      v.drift.every(
+        (d) =>
+          d.section === 'env' ||
+          (d.section === 'code' && (v.lock.repos[0]?.captured ?? v.lock.repos[0]?.commit) !== checkedOut),
+      ),
+    );
+  return { tag: name, into, commit: checkedOut, files: count, verified, restored, ok };
 }

@@ -1,10 +1,10 @@
 import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, isAbsolute, join } from 'node:path';
 import { stringify } from 'yaml';
 import { LockstepError } from '../errors.ts';
 import { HashCache } from './cache.ts';
-import { fromLockPath, type RunLock } from './format.ts';
+import { fromLockPath, LOCK_FILE, type RunLock, readLock } from './format.ts';
 import { git, repoRoot } from './git.ts';
 import { combine, type FileHash, hashFiles, listFiles } from './hash.ts';
 import { blobName, type ManifestFile, rclone, remoteJoin } from './rclone.ts';
@@ -40,6 +40,48 @@ async function dataFiles(lock: RunLock, root: string, cache: HashCache): Promise
   return out;
 }
 
+/**
+ * The outputs of a run: every file under its output directory but run.lock
+ * files (the tag carries them) and directories of runs the tag does not pin.
+ * What a pulled tag needs to re-run its last stage or verify every stage.
+ */
+async function outputFiles(
+  lock: RunLock,
+  root: string,
+  inTag: ReadonlySet<string>,
+  cache: HashCache,
+): Promise<ManifestFile[]> {
+  if (isAbsolute(lock.dir)) return []; // outside the repository: not restorable into a checkout
+  const dir = fromLockPath(root, lock.dir);
+  if (!existsSync(dir))
+    throw new LockstepError(
+      'E_NOT_FOUND',
+      `push: the outputs of run ${lock.id} (${lock.dir}) are gone; a pulled tag could neither re-run nor verify it`,
+    );
+  // a file inside a nested run directory whose lock the tag does not hold is that run's, not this one's
+  const nested = new Map<string, boolean | null>();
+  const foreignDir = (sub: string): boolean | null => {
+    let v = nested.get(sub);
+    if (v === undefined) {
+      const lockFile = join(dir, sub, LOCK_FILE);
+      v = existsSync(lockFile) ? !inTag.has(readLock(lockFile).lock.id) : null;
+      nested.set(sub, v);
+    }
+    return v;
+  };
+  const foreign = (rel: string) => {
+    const parts = rel.split('/');
+    for (let i = parts.length - 1; i > 0; i--) {
+      const v = foreignDir(parts.slice(0, i).join('/'));
+      if (v !== null) return v;
+    }
+    return false;
+  };
+  const rels = (await listFiles(dir)).filter((rel) => !rel.split('/').includes(LOCK_FILE) && !foreign(rel));
+  const prefix = lock.dir === '.' ? '' : `${lock.dir}/`;
+  return (await hashFiles(dir, rels, cache)).map((f) => ({ path: `${prefix}${f.path}`, hash: f.hash, size: f.size }));
+}
+
 export interface PushReport {
   tag: string;
   git: string | null;
@@ -50,8 +92,9 @@ export interface PushReport {
 
 /**
  * Pushes a tag: its commit (and so every code commit it pins) to a git
- * remote, and the locked data, content-addressed, to an rclone remote
- * (`blobs/<hash>`, plus `tags/NAME.yml` mapping paths to blobs).
+ * remote, and, content-addressed, to an rclone remote (`blobs/<hash>`, plus
+ * `tags/NAME.yml` mapping paths to blobs) the locked data and the outputs of
+ * every run the tag holds: enough to re-run its last stage or verify all of it.
  */
 export async function pushTag(
   name: string,
@@ -69,16 +112,20 @@ export async function pushTag(
     const stage = mkdtempSync(join(tmpdir(), 'lockstep-push-'));
     try {
       const byLock: Record<string, ManifestFile[]> = {};
+      const outputs: Record<string, ManifestFile[]> = {};
+      const inTag = new Set(tag.locks.map((l) => l.id));
+      const stageBlob = (root: string, f: ManifestFile) => {
+        const link = join(stage, 'blobs', blobName(f.hash));
+        if (existsSync(link)) return;
+        mkdirSync(dirname(link), { recursive: true });
+        symlinkSync(fromLockPath(root, f.path), link);
+      };
       for (const lock of tag.locks) {
         const root = existsSync(lock.root) ? lock.root : repo;
         byLock[lock.id] = await dataFiles(lock, root, cache);
-        for (const f of byLock[lock.id] ?? []) {
-          const link = join(stage, 'blobs', blobName(f.hash));
-          if (existsSync(link)) continue;
-          mkdirSync(dirname(link), { recursive: true });
-          symlinkSync(fromLockPath(root, f.path), link);
-        }
-        files.push(...(byLock[lock.id] ?? []));
+        outputs[lock.id] = await outputFiles(lock, root, inTag, cache);
+        for (const f of [...(byLock[lock.id] ?? []), ...(outputs[lock.id] ?? [])]) stageBlob(root, f);
+        files.push(...(byLock[lock.id] ?? []), ...(outputs[lock.id] ?? []));
       }
       // Blobs are named by content: what the remote has already is never sent again.
       if (existsSync(join(stage, 'blobs'))) {
@@ -91,7 +138,7 @@ export async function pushTag(
         ]);
       }
       const manifest = join(stage, `${name}.yml`);
-      writeFileSync(manifest, stringify({ tag: name, commit: tag.commit, locks: byLock }));
+      writeFileSync(manifest, stringify({ tag: name, commit: tag.commit, locks: byLock, outputs }));
       await rclone(['copyto', manifest, remoteJoin(options.data, 'tags', `${name}.yml`)]);
     } finally {
       cache.close();

@@ -80,7 +80,7 @@ export function registerTag(program: Command): void {
   program
     .command('push <name>')
     .description(
-      'push a tag: its code commits to a git remote, its locked data to an rclone remote (content-addressed)',
+      "push a tag: its code commits to a git remote, its locked data and its runs' outputs to an rclone remote (content-addressed)",
     )
     .option('--git <remote>', 'git remote name or URL')
     .option('--data <remote>', 'rclone destination, e.g. s3remote:bucket/lockstep or /mnt/share/lockstep')
@@ -95,14 +95,18 @@ export function registerTag(program: Command): void {
   program
     .command('pull <name>')
     .description(
-      'restore a tag into a directory: code from the git remote, data from the rclone remote, then verify every hash',
+      'restore a tag into a directory: code from the git remote, data and outputs from the rclone remote, then verify every hash (exit 1 on drift)',
     )
     .requiredOption('--git <remote>', 'git remote URL (or path)')
     .requiredOption('--into <dir>', 'the directory to restore into')
     .option('--data <remote>', 'rclone source the data was pushed to')
     .action(async (name: string, opts: { git: string; data?: string; into: string }) => {
       const r = await pullTag(name, opts);
-      process.stdout.write(`restored ${name} into ${r.into} at ${r.commit.slice(0, 12)} (${r.files} data file(s))\n`);
+      process.stdout.write(
+        `restored ${name} into ${r.into} at ${r.commit.slice(0, 12)} (${r.files} file(s) of data and outputs)\n`,
+      );
+      if (!opts.data) process.stdout.write("  no --data: the data and the runs' outputs were not restored\n");
+      for (const d of r.restored) process.stdout.write(`  ${d.item}: ${d.actual} (expected ${d.expected})\n`);
       for (const v of r.verified) {
         const bad = v.drift.filter((d) => d.section !== 'env');
         process.stdout.write(
