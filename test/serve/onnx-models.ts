@@ -293,3 +293,28 @@ export function forestPredict(f: Forest, x: number[]): { label: number; probabil
   const best = sum.indexOf(Math.max(...sum));
   return { label: f.classes[best] as number, probabilities: sum };
 }
+
+/** A string model: LabelEncoder maps each word of `words` [N, 2] to its index in `keys` (-1 when unknown) in `codes`. */
+export function labelEncoderOnnx(keys: string[]): Uint8Array {
+  return model({
+    name: 'encoder',
+    node: [
+      {
+        opType: 'LabelEncoder',
+        domain: 'ai.onnx.ml',
+        input: ['words'],
+        output: ['codes'],
+        attribute: [
+          strings('keys_strings', keys),
+          ints(
+            'values_int64s',
+            keys.map((_, i) => i),
+          ),
+          int('default_int64', -1),
+        ],
+      },
+    ],
+    input: [tensor('words', STRING, ['N', 2])],
+    output: [tensor('codes', INT64, ['N', 2])],
+  });
+}

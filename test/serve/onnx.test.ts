@@ -13,6 +13,7 @@ import {
   forestOnnx,
   forestPredict,
   type Linear,
+  labelEncoderOnnx,
   logisticOnnx,
   logisticPredict,
   mlpOnnx,
@@ -241,6 +242,26 @@ for (const backend of backends()) {
       await Promise.all(inputs.map((xi) => post(solo, '/predict', { x: xi })));
       assert.equal((await solo.inject({ url: '/health' })).json().batching.calls, 12);
       await solo.close();
+      await session.close();
+    });
+
+    test('string inputs and int64 outputs; values that read alike are cached apart', async (t) => {
+      const fx = await fixture(backend);
+      if (!fx) return t.skip('PostgreSQL unavailable');
+      const { session } = fx;
+      await session.models.registerOnnx('encoder', labelEncoderOnnx(['a', 'b,c', 'a,b', 'c']));
+      const app = await createServeApp({ session, uri: 'models:/encoder' });
+      const first = await post(app, '/predict', { words: ['a,b', 'c'] });
+      assert.equal(first.statusCode, 200, first.body);
+      assert.deepEqual(first.json().prediction.outputs.codes, [2, 3]);
+      const second = await post(app, '/predict', { words: ['a', 'b,c'] });
+      assert.deepEqual(second.json().prediction.outputs.codes, [0, 1]);
+      assert.equal(second.json().cached, false);
+      const typed = await post(app, '/predict', { words: ['a', 3] });
+      assert.equal(typed.statusCode, 422);
+      assert.equal(typed.json().error.field, 'words[1]');
+      assert.match(typed.json().error.message, /expected string, got 3/);
+      await app.close();
       await session.close();
     });
 

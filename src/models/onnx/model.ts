@@ -94,7 +94,9 @@ export class OnnxModel implements ServableModel {
   check(instance: unknown, at: string): Checked | InputIssue {
     const feeds = this.feeds(instance, at);
     if (!Array.isArray(feeds)) return feeds;
-    const key = feeds.length === 1 && feeds[0]?.dims.length === 1 ? feeds[0].flat.join(',') : JSON.stringify(feeds);
+    // numbers joined by commas are unambiguous for one 1-D numeric input; anything else (strings can hold commas) is JSON
+    const plain = feeds.length === 1 && feeds[0]?.dims.length === 1 && this.plans[0]?.kind !== 'string';
+    const key = plain ? (feeds[0] as Feed).flat.join(',') : JSON.stringify(feeds);
     return { key, value: feeds };
   }
 
