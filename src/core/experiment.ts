@@ -6,6 +6,7 @@ import { stepNames } from '../exec/steps.ts';
 import type { ExecuteOptions, ExecuteSummary, Step, Steps } from '../exec/types.ts';
 import type { ExperimentRecord, MetricPoint, Store } from '../store/store.ts';
 import { type Grid, product } from './grid.ts';
+import { RunIds } from './identity.ts';
 import { Run } from './run.ts';
 import { Runs } from './runs.ts';
 
@@ -23,6 +24,7 @@ import { Runs } from './runs.ts';
  */
 export class Experiment {
   readonly runs = new Runs();
+  private ids: RunIds | undefined;
 
   /** @internal use `session.createExperiment` or `session.loadExperiment` */
   constructor(
@@ -68,8 +70,9 @@ export class Experiment {
     const key = Run.keyOf(params);
     const existing = this.runs.findByParamsKey(key);
     if (existing) return existing;
-    const run = Run.ofGrid(params, this.record.id, key);
-    this.runs.add(run);
+    this.ids ??= new RunIds(this.record.id);
+    const run = Run.ofGrid(params, this.ids, key);
+    this.runs.addNew(run, key);
     return run;
   }
 

@@ -1,4 +1,3 @@
-import { xxh3 } from '@node-rs/xxhash';
 import { encodeValue } from '../store/codec.ts';
 
 /**
@@ -7,7 +6,27 @@ import { encodeValue } from '../store/codec.ts';
  * params are the same run.
  */
 export function paramsKey(params: Record<string, unknown>): string {
-  return JSON.stringify(canonical(params));
+  return flatSorted(params) ? JSON.stringify(params) : JSON.stringify(canonical(params));
+}
+
+/**
+ * Params that are already canonical: keys in order, values finite numbers,
+ * strings or booleans (most grids). Their JSON text is their key as it is.
+ */
+function flatSorted(params: Record<string, unknown>): boolean {
+  if (Object.getPrototypeOf(params) !== Object.prototype) return false;
+  let last = '';
+  let first = true;
+  for (const k in params) {
+    if (!first && k <= last) return false;
+    first = false;
+    last = k;
+    const v = params[k];
+    if (typeof v === 'number') {
+      if (!Number.isFinite(v)) return false;
+    } else if (typeof v !== 'string' && typeof v !== 'boolean') return false;
+  }
+  return true;
 }
 
 function canonical(v: unknown): unknown {
@@ -36,12 +55,63 @@ function canonical(v: unknown): unknown {
   return { $bytes: encodeValue(v, 'params').toString('base64') };
 }
 
+const HEX = Buffer.from('0123456789abcdef', 'latin1');
+/** Where the 32 hex digits of a run id go in its 36 characters (dashes at 8, 13, 18, 23). */
+const SPOTS = Array.from({ length: 36 }, (_, i) => i).filter((i) => i !== 8 && i !== 13 && i !== 18 && i !== 23);
+/** One buffer, reused: a run id is written into it and read back as one flat string. */
+const ID = Buffer.alloc(36, '-');
+
+function uuidOf(a: number, b: number, c: number, d: number): string {
+  let p = 0;
+  for (const x of [a, b, c, d]) {
+    for (let s = 28; s >= 0; s -= 4) ID[SPOTS[p++] as number] = HEX[(x >>> s) & 15] as number;
+  }
+  return ID.toString('latin1', 0, 36);
+}
+
+/** MurmurHash3's finaliser: every input bit reaches every output bit. */
+function fmix(h: number): number {
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
 /**
- * The id of the run with these params in this experiment: the same in every
+ * Names the runs of one experiment by their params: the same id in every
  * process, so that several processes running one sweep write one row per
- * params (the store upserts by id) instead of a row each.
+ * params (the store upserts by id) instead of a row each. A 128-bit hash of
+ * the experiment id and the params key, four multiply-xor lanes (cyrb128)
+ * with MurmurHash3's finaliser, written as a UUID; the experiment's part is
+ * hashed once. Not for secrets: it only keeps runs apart.
  */
-export function runIdFor(experimentId: string, key: string): string {
-  const h = xxh3.xxh128(`${experimentId}\u0000${key}`).toString(16).padStart(32, '0');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+export class RunIds {
+  private readonly seed: readonly [number, number, number, number];
+
+  constructor(experimentId: string) {
+    let h1 = 1779033703;
+    let h2 = 3144134277;
+    let h3 = 1013904242;
+    let h4 = 2773480762;
+    for (let i = 0; i < experimentId.length; i++) {
+      const k = experimentId.charCodeAt(i);
+      h1 = h2 ^ Math.imul(h1 ^ k, 597399067);
+      h2 = h3 ^ Math.imul(h2 ^ k, 2869860233);
+      h3 = h4 ^ Math.imul(h3 ^ k, 951274213);
+      h4 = h1 ^ Math.imul(h4 ^ k, 2716044179);
+    }
+    this.seed = [h1, h2, h3, h4];
+  }
+
+  /** The id of the run whose params have this canonical key. */
+  of(key: string): string {
+    let [h1, h2, h3, h4] = this.seed;
+    for (let i = 0; i < key.length; i++) {
+      const k = key.charCodeAt(i);
+      h1 = h2 ^ Math.imul(h1 ^ k, 597399067);
+      h2 = h3 ^ Math.imul(h2 ^ k, 2869860233);
+      h3 = h4 ^ Math.imul(h3 ^ k, 951274213);
+      h4 = h1 ^ Math.imul(h4 ^ k, 2716044179);
+    }
+    return uuidOf(fmix(h1 ^ h4), fmix(h2 ^ h1), fmix(h3 ^ h2), fmix(h4 ^ h3));
+  }
 }

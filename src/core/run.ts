@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { LockstepError } from '../errors.ts';
 import type { MetricPoint, RunRecord, RunStatus, RunWrite } from '../store/store.ts';
-import { paramsKey, runIdFor } from './identity.ts';
+import { paramsKey, type RunIds } from './identity.ts';
 import type { ArtifactInfo, RunServices } from './services.ts';
 
 export type { RunStatus } from '../store/store.ts';
@@ -13,6 +13,13 @@ export type { RunStatus } from '../store/store.ts';
  * an experiment, execute one more step).
  */
 export type ExecutionMode = 'fresh' | 'continue';
+
+/** Who writes a run: recorded with its row. */
+export interface WriterStamp {
+  host: string;
+  pid: number;
+  executor: string;
+}
 
 /** Where a running run's logged points go while it runs (the executor's recorder). */
 export interface LiveSink {
@@ -46,16 +53,15 @@ export class Run {
   config: Record<string, unknown> = {};
   /** This run's variable values (from the grid). Stored. */
   readonly params: Record<string, unknown>;
-  /** Scratch space for steps: dropped when the run ends, never sent to workers, never stored. */
-  vars: Record<string, unknown> = {};
-  /** Kept in memory after execution and returned from workers; never stored. */
-  state: Record<string, unknown> = {};
   /** The run's results. Stored: scalars as columns, everything else encoded. */
   fields: Record<string, unknown> = {};
   status: RunStatus = 'pending';
   error: RunError | null = null;
-  startedAt: Date | null = null;
-  endedAt: Date | null = null;
+  // Sweeps hold 10^5 runs: the scratch objects are made when first used, and times kept as numbers.
+  private scratch: Record<string, unknown> | null = null;
+  private kept: Record<string, unknown> | null = null;
+  private startedMs: number | null = null;
+  private endedMs: number | null = null;
   /** Executions begun, this one included (0: never executed). */
   attempt = 0;
   /** The steps completed, by name, in the order they ran; `null` when unknown (stored by an older lockstep). */
@@ -78,6 +84,38 @@ export class Run {
   private pipeline: readonly string[] = [];
   /** A continuation archives the earlier points of each key it logs, once. */
   private archivedKeys: Set<string> | null = null;
+  /** Scratch space for steps: dropped when the run ends, never sent to workers, never stored. */
+  get vars(): Record<string, unknown> {
+    this.scratch ??= {};
+    return this.scratch;
+  }
+  set vars(v: Record<string, unknown>) {
+    this.scratch = v;
+  }
+
+  /** Kept in memory after execution and returned from workers; never stored. */
+  get state(): Record<string, unknown> {
+    this.kept ??= {};
+    return this.kept;
+  }
+  set state(v: Record<string, unknown>) {
+    this.kept = v;
+  }
+
+  get startedAt(): Date | null {
+    return this.startedMs === null ? null : new Date(this.startedMs);
+  }
+  set startedAt(d: Date | null) {
+    this.startedMs = d === null ? null : d.getTime();
+  }
+
+  get endedAt(): Date | null {
+    return this.endedMs === null ? null : new Date(this.endedMs);
+  }
+  set endedAt(d: Date | null) {
+    this.endedMs = d === null ? null : d.getTime();
+  }
+
   /** Created on the first `log`: most steps of big sweeps never log, and a Map per run costs memory. */
   private nextStep: Map<string, number> | null = null;
   private cachedKey: string | undefined;
@@ -95,8 +133,8 @@ export class Run {
    * A run of a grid: its id derives from the experiment and its params, so
    * every process adding these params to this experiment names the same run.
    */
-  static ofGrid(params: Record<string, unknown>, experimentId: string, key = Run.keyOf(params)): Run {
-    const run = new Run(params, runIdFor(experimentId, key));
+  static ofGrid(params: Record<string, unknown>, ids: RunIds, key = Run.keyOf(params)): Run {
+    const run = new Run(params, ids.of(key));
     run.cachedKey = key;
     return run;
   }
@@ -185,16 +223,14 @@ export class Run {
     this.pipeline = steps;
     this.attempt++;
     if (mode === 'continue') {
-      this.vars = {};
+      this.scratch = null;
       this.archivedKeys = new Set();
     } else {
       if (this.persisted) this.staleMetrics = true;
-      // a run that never executed still has its empty objects: reuse them (sweeps allocate per run)
-      if (this.status !== 'pending' || !isEmpty(this.fields) || !isEmpty(this.state) || !isEmpty(this.vars)) {
-        this.vars = {};
-        this.fields = {};
-        this.state = {};
-      }
+      // a run that never executed still has its empty fields: reuse them (sweeps allocate per run)
+      if (this.status !== 'pending' || !isEmpty(this.fields)) this.fields = {};
+      this.scratch = null;
+      this.kept = null;
       this.archivedKeys = null;
       this.steps = NO_STEPS;
     }
@@ -202,15 +238,15 @@ export class Run {
     if (this.pendingMetrics.length) this.pendingMetrics = [];
     this.nextStep = null;
     this.status = 'running';
-    this.startedAt = new Date();
-    this.endedAt = null;
+    this.startedMs = Date.now();
+    this.endedMs = null;
     this.dirty = true;
   }
 
   /** Ends an execution: `vars` are dropped here, and on success the steps join those completed. */
   finish(error?: unknown): void {
-    this.endedAt = new Date();
-    if (!isEmpty(this.vars)) this.vars = {};
+    this.endedMs = Date.now();
+    this.scratch = null;
     if (error === undefined) {
       this.status = 'done';
       this.steps = this.mode === 'continue' && this.steps ? unionSteps(this.steps, this.pipeline) : this.pipeline;
@@ -229,7 +265,7 @@ export class Run {
    * leave the run with the write: give the write back with `restoreWrite` if
    * it fails.
    */
-  takeWrite(): RunWrite {
+  takeWrite(who?: WriterStamp, leaseUntil: number | null = null): RunWrite {
     const metrics = this.pendingMetrics;
     if (metrics.length) this.pendingMetrics = [];
     let archiveKeys: string[] | undefined;
@@ -244,11 +280,12 @@ export class Run {
     }
     const replaceMetrics = this.staleMetrics;
     this.staleMetrics = false;
+    // one object literal with every property: sweeps write 10^5 of these, and one shape keeps that cheap
     return {
       id: this.id,
       status: this.status,
-      startedAt: this.startedAt,
-      endedAt: this.endedAt,
+      startedAt: this.startedMs,
+      endedAt: this.endedMs,
       error: this.error?.message ?? null,
       errorStack: this.error?.stack ?? null,
       paramsKey: this.paramsKey,
@@ -257,9 +294,14 @@ export class Run {
       fields: this.fields,
       attempt: this.attempt,
       steps: this.steps,
+      host: who?.host ?? null,
+      pid: who?.pid ?? null,
+      executor: who?.executor ?? null,
+      leaseUntil,
       metrics,
       replaceMetrics,
-      ...(archiveKeys ? { archiveKeys } : {}),
+      archiveKeys,
+      pointsOnly: false,
     };
   }
 

@@ -56,6 +56,16 @@ export class Runs implements Iterable<Run> {
     return this.list.map(fn);
   }
 
+  /** @internal a run of a grid whose params key is not in the experiment yet (one map write, no look-up) */
+  addNew(run: Run, key: string): void {
+    if (this.byId) this.add(run);
+    else {
+      run.services ??= this.services;
+      this.list.push(run);
+      this.byKey.set(key, run);
+    }
+  }
+
   /** @internal */
   add(run: Run): void {
     if (this.byId) {

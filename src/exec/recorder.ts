@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import type { LiveSink, Run } from '../core/run.ts';
+import type { LiveSink, Run, WriterStamp } from '../core/run.ts';
 import { isLockstepError } from '../errors.ts';
 import type { ExperimentRecord, MetricPoint, RunWrite, Store } from '../store/store.ts';
 
@@ -62,7 +62,7 @@ export class Recorder implements LiveSink {
   /** Running runs are written every half `liveMs`: a point waits at most `liveMs`, a worker's report included. */
   private liveEvery: number;
   private readonly leaseMs: number;
-  private readonly executor: string;
+  private readonly who: WriterStamp;
   /** The run each write came from, to give a failed write back. */
   private readonly owners = new WeakMap<RunWrite, Run>();
   /** Runs written so far. */
@@ -77,7 +77,7 @@ export class Recorder implements LiveSink {
     this.flushMs = o.flushMs ?? 50;
     this.liveEvery = (o.liveMs ?? 1000) / 2;
     this.leaseMs = o.leaseMs ?? 30_000;
-    this.executor = o.executor ?? 'inline';
+    this.who = { host: HOST, pid: process.pid, executor: o.executor ?? 'inline' };
     this.custom = o.write !== undefined;
     this.write =
       o.write ??
@@ -183,16 +183,13 @@ export class Recorder implements LiveSink {
     this.lastLive = now;
     const out = this.late;
     this.late = [];
-    for (const run of this.running) out.push(this.stamp(run, run.takeWrite(), now + this.leaseMs));
+    for (const run of this.running) out.push(this.take(run, now + this.leaseMs));
     return out;
   }
 
-  private stamp(run: Run, w: RunWrite, leaseUntil: number | null): RunWrite {
+  private take(run: Run, leaseUntil: number | null): RunWrite {
+    const w = run.takeWrite(this.who, leaseUntil);
     this.owners.set(w, run);
-    w.host = HOST;
-    w.pid = process.pid;
-    w.executor = this.executor;
-    w.leaseUntil = leaseUntil;
     return w;
   }
 
@@ -213,7 +210,7 @@ export class Recorder implements LiveSink {
   }
 
   private async writeBatch(batch: Run[], live: RunWrite[]): Promise<void> {
-    const finals = batch.map((r) => this.stamp(r, r.takeWrite(), null));
+    const finals = batch.map((r) => this.take(r, null));
     try {
       await this.write(live.length ? [...finals, ...live] : finals);
     } catch (e) {
@@ -245,7 +242,7 @@ export class Recorder implements LiveSink {
   }
 
   private async writeAlone(run: Run): Promise<void> {
-    const w = this.stamp(run, run.takeWrite(), null);
+    const w = this.take(run, null);
     try {
       await this.write([w]);
     } catch (e) {

@@ -111,7 +111,7 @@ export class Sharing {
 
   /** Whether a run about to start is done or running elsewhere (known from the last look at the store). */
   skip(run: Run): boolean {
-    if (!this.taken.has(run.id)) return false;
+    if (!this.others || !this.taken.has(run.id)) return false;
     this.leftToOthers++;
     return true;
   }

@@ -41,8 +41,8 @@ export function wireRun(run: RunWrite, metrics: readonly MetricPoint[]) {
   return {
     id: run.id,
     status: run.status,
-    startedAt: run.startedAt?.toISOString() ?? null,
-    endedAt: run.endedAt?.toISOString() ?? null,
+    startedAt: isoOf(run.startedAt),
+    endedAt: isoOf(run.endedAt),
     error: run.error,
     errorStack: run.errorStack,
     config: toWire(run.config),
@@ -56,8 +56,12 @@ export function wireRun(run: RunWrite, metrics: readonly MetricPoint[]) {
   };
 }
 
+function isoOf(t: Date | number | null): string | null {
+  return t === null ? null : new Date(t).toISOString();
+}
+
 /** The live-run fields of a record, as the wire carries them (absent ones stay absent). */
-export function lifecycle(r: RunRecord) {
+export function lifecycle(r: Pick<RunRecord, 'attempt' | 'steps' | 'host' | 'pid' | 'executor' | 'leaseUntil'>) {
   return {
     ...(r.attempt !== undefined ? { attempt: r.attempt } : {}),
     ...(r.steps !== undefined ? { steps: r.steps } : {}),

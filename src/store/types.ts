@@ -77,7 +77,10 @@ export interface RunRecord {
 }
 
 /** A run on its way to the database, with the metric points it logged since the last write. */
-export interface RunWrite extends RunRecord {
+export interface RunWrite extends Omit<RunRecord, 'startedAt' | 'endedAt'> {
+  /** A date, or its time in milliseconds (what a run keeps: 10^5 runs need no Date objects). */
+  startedAt: Date | number | null;
+  endedAt: Date | number | null;
   metrics: readonly MetricPoint[];
   /** The first write of an execution from scratch: the run's earlier points move to `metrics_archive`. */
   replaceMetrics: boolean;

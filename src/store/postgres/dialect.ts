@@ -21,6 +21,8 @@ export const postgresDialect: Dialect = {
     switch (kind) {
       case 'bigint':
         return (v as bigint).toString();
+      case 'date':
+        return typeof v === 'number' ? new Date(v) : v;
       case 'json':
         return JSON.stringify(v);
       case 'binary':

@@ -14,11 +14,11 @@ const TYPES: Record<Kind, string> = {
 
 let lastMs = Number.NaN;
 let lastIso = '';
-/** toISOString, remembering the last answer: runs that finish in the same millisecond share it. */
-function isoString(d: Date): string {
-  const ms = d.getTime();
+/** toISOString of a date or a time in ms, remembering the last answer: runs that finish in the same millisecond share it. */
+function isoString(d: Date | number): string {
+  const ms = typeof d === 'number' ? d : d.getTime();
   if (ms !== lastMs) {
-    lastIso = d.toISOString();
+    lastIso = new Date(ms).toISOString();
     lastMs = ms;
   }
   return lastIso;
@@ -34,7 +34,7 @@ export const sqliteDialect: Dialect = {
       case 'boolean':
         return v ? 1 : 0;
       case 'date':
-        return isoString(v as Date);
+        return isoString(v as Date | number);
       case 'json':
         return JSON.stringify(v);
       case 'binary':
