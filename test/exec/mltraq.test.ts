@@ -108,9 +108,9 @@ for (const backend of backends()) {
 }
 
 describe('bad input to logging stays a clear error, and nothing is written', () => {
-  const [sqlite] = backends();
+  const sqlite = backends()[0] as Backend;
   it('a non-number, a NaN or fractional step, an empty key, an unknown run', async () => {
-    const s = await freshSession(sqlite as typeof backends extends () => (infer B)[] ? B : never);
+    const s = await freshSession(sqlite);
     if (!s) return;
     try {
       const exp = await s.createExperiment('bad');
