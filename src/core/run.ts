@@ -50,11 +50,11 @@ export interface RunError {
 export class Run {
   readonly id: string;
   /** Fixed values, the same for every run (given to `execute`). Stored. */
-  config: Record<string, unknown> = {};
+  config: Record<string, unknown> = NO_CONFIG;
   /** This run's variable values (from the grid). Stored. */
   readonly params: Record<string, unknown>;
   /** The run's results. Stored: scalars as columns, everything else encoded. */
-  fields: Record<string, unknown> = {};
+  fields: Record<string, unknown>;
   status: RunStatus = 'pending';
   error: RunError | null = null;
   // Sweeps hold 10^5 runs: the scratch objects are made when first used, and times kept as numbers.
@@ -70,7 +70,7 @@ export class Run {
   /** @internal artifacts and datasets, given by the session whose experiment holds the run */
   services: RunServices | null = null;
   /** @internal metric points logged since the last write */
-  pendingMetrics: MetricPoint[] = [];
+  pendingMetrics: MetricPoint[] = NO_POINTS;
   /** @internal the run has rows in the store */
   persisted = false;
   /** @internal the stored row is out of date */
@@ -123,9 +123,10 @@ export class Run {
   private pokeEvery = 1;
   private lastPoke = 0;
 
-  constructor(params: Record<string, unknown> = {}, id: string = randomUUID()) {
+  constructor(params: Record<string, unknown> = {}, id: string = randomUUID(), fields: Record<string, unknown> = {}) {
     checkParams(params);
     this.id = id;
+    this.fields = fields;
     this.params = params;
   }
 
@@ -171,6 +172,7 @@ export class Run {
       );
     }
     this.nextStep.set(key, s + 1);
+    if (this.pendingMetrics === NO_POINTS) this.pendingMetrics = [];
     this.pendingMetrics.push({ key, step: s, timestamp: Date.now(), value });
     this.dirty = true;
     if (this.live !== null && --this.logsUntilPoke <= 0) this.pokeLive();
@@ -235,7 +237,7 @@ export class Run {
       this.steps = NO_STEPS;
     }
     this.error = null;
-    if (this.pendingMetrics.length) this.pendingMetrics = [];
+    this.pendingMetrics = NO_POINTS;
     this.nextStep = null;
     this.status = 'running';
     this.startedMs = Date.now();
@@ -267,7 +269,7 @@ export class Run {
    */
   takeWrite(who?: WriterStamp, leaseUntil: number | null = null): RunWrite {
     const metrics = this.pendingMetrics;
-    if (metrics.length) this.pendingMetrics = [];
+    this.pendingMetrics = NO_POINTS;
     let archiveKeys: string[] | undefined;
     if (this.archivedKeys && metrics.length) {
       for (const p of metrics) {
@@ -320,9 +322,8 @@ export class Run {
 
   /** @internal a run read back from the store */
   static fromRecord(rec: RunRecord): Run {
-    const run = new Run(rec.params, rec.id);
+    const run = new Run(rec.params, rec.id, rec.fields);
     run.config = rec.config;
-    run.fields = rec.fields;
     run.status = rec.status;
     run.startedAt = rec.startedAt;
     run.endedAt = rec.endedAt;
@@ -337,6 +338,10 @@ export class Run {
 }
 
 const NO_STEPS: readonly string[] = Object.freeze([]);
+/** Shared by every run until it logs: most runs of big sweeps never do. Never pushed to. */
+const NO_POINTS = Object.freeze([]) as unknown as MetricPoint[];
+/** A run's config until `execute` gives it one. */
+const NO_CONFIG: Record<string, unknown> = Object.freeze({});
 
 function checkParams(params: unknown): void {
   if (params === null || typeof params !== 'object' || Array.isArray(params)) {

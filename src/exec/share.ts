@@ -5,8 +5,8 @@ import { quoteId } from '../store/driver.ts';
 import type { ExperimentRecord, RunStatus, Store } from '../store/store.ts';
 import { executionMode } from './plan.ts';
 
+/** Made with the shared tables (src/store/tables.ts). */
 const TABLE = 'executions';
-const created = new WeakSet<object>();
 
 /**
  * Several processes executing one experiment at once (the same script
@@ -45,17 +45,6 @@ export class Sharing {
     o: { leaseMs: number; everyMs: number; names: readonly string[]; rerun: boolean; onShared?: () => void },
   ): Promise<Sharing> {
     const d = store.driver;
-    if (!created.has(d)) {
-      const big = d.dialect.columnType('bigint');
-      await d.exec(`CREATE TABLE IF NOT EXISTS ${TABLE} (
-        id TEXT PRIMARY KEY,
-        experiment_id TEXT NOT NULL,
-        host TEXT NOT NULL,
-        pid ${big} NOT NULL,
-        lease_until ${big} NOT NULL
-      )`);
-      created.add(d);
-    }
     const s = new Sharing(store, exp, randomUUID(), o.leaseMs, o.names, o.rerun, o.onShared);
     await d.run(`INSERT INTO ${TABLE} (id, experiment_id, host, pid, lease_until) VALUES (?, ?, ?, ?, ?)`, [
       s.id,
@@ -64,7 +53,7 @@ export class Sharing {
       process.pid,
       Date.now() + o.leaseMs,
     ]);
-    await s.beat();
+    await s.seeOthers(Date.now());
     s.timer = setInterval(() => s.beat().catch(() => undefined), o.everyMs);
     s.timer.unref();
     return s;
@@ -73,8 +62,12 @@ export class Sharing {
   /** Renews this execution's lease and sees whether another one is alive. */
   private async beat(): Promise<void> {
     const now = Date.now();
+    await this.store.driver.run(`UPDATE ${TABLE} SET lease_until = ? WHERE id = ?`, [now + this.leaseMs, this.id]);
+    await this.seeOthers(now);
+  }
+
+  private async seeOthers(now: number): Promise<void> {
     const d = this.store.driver;
-    await d.run(`UPDATE ${TABLE} SET lease_until = ? WHERE id = ?`, [now + this.leaseMs, this.id]);
     const [row] = await d.all<{ n: number | bigint }>(
       `SELECT COUNT(*) AS n FROM ${TABLE} WHERE experiment_id = ? AND id <> ? AND lease_until > ?`,
       [this.exp.id, this.id, now],

@@ -33,6 +33,9 @@ export class RemoteDriver implements Driver {
   all<T>(): Promise<T[]> {
     this.refuse();
   }
+  rows(): Promise<unknown[][]> {
+    this.refuse();
+  }
   run(): Promise<number> {
     this.refuse();
   }

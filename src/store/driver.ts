@@ -47,6 +47,8 @@ export interface Driver {
   exec(sql: string): Promise<void>;
   /** Runs a statement written with `?` placeholders and returns its rows. */
   all<T = Row>(sql: string, params?: readonly unknown[]): Promise<T[]>;
+  /** The same as `all`, each row an array of its columns in select order (no object per row: large reads). */
+  rows(sql: string, params?: readonly unknown[]): Promise<unknown[][]>;
   /** Runs a statement written with `?` placeholders and returns the number of changed rows. */
   run(sql: string, params?: readonly unknown[]): Promise<number>;
   /** Inserts many rows, as fast as the backend allows. */

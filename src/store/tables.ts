@@ -88,6 +88,14 @@ export async function createSharedTables(driver: Driver): Promise<void> {
     await tx.exec(
       'CREATE INDEX IF NOT EXISTS metrics_archive_run ON metrics_archive (experiment_id, run_id, attempt, key, step)',
     );
+    // the executions of experiments running now (several processes share a sweep through it)
+    await tx.exec(`CREATE TABLE IF NOT EXISTS executions (
+      id TEXT PRIMARY KEY,
+      experiment_id TEXT NOT NULL,
+      host TEXT NOT NULL,
+      pid ${t('bigint')} NOT NULL,
+      lease_until ${t('bigint')} NOT NULL
+    )`);
   });
   // Databases made before attempts existed: their metrics table lacks the column.
   try {

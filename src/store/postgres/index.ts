@@ -84,6 +84,9 @@ export class PostgresDriver implements Driver {
   async all<T = Row>(sql: string, params: readonly unknown[] = []): Promise<T[]> {
     return allOn<T>(this.pool, sql, params);
   }
+  async rows(sql: string, params: readonly unknown[] = []): Promise<unknown[][]> {
+    return rowsOn(this.pool, sql, params);
+  }
   async run(sql: string, params: readonly unknown[] = []): Promise<number> {
     return runOn(this.pool, sql, params);
   }
@@ -120,6 +123,7 @@ export class PostgresDriver implements Driver {
         await client.query(sql);
       },
       all: (sql, params = []) => allOn(client, sql, params),
+      rows: (sql, params = []) => rowsOn(client, sql, params),
       run: (sql, params = []) => runOn(client, sql, params),
       insert: (spec) => insertOn(client, spec),
       transaction: (fn) => fn(this.view(client)),
@@ -193,6 +197,11 @@ export function numberPlaceholders(sql: string): string {
     out += ch;
   }
   return out;
+}
+
+async function rowsOn(q: Queryable, sql: string, params: readonly unknown[]): Promise<unknown[][]> {
+  const res = await q.query({ text: numberPlaceholders(sql), values: params as unknown[], rowMode: 'array' });
+  return res.rows as unknown[][];
 }
 
 async function allOn<T>(q: Queryable, sql: string, params: readonly unknown[]): Promise<T[]> {

@@ -19,6 +19,7 @@ export class SqliteDriver implements Driver {
   readonly location: string;
   private readonly db: Database.Database;
   private readonly statements = new Map<string, Statement>();
+  private readonly arrayStatements = new Map<string, Statement>();
   /** While a transaction runs, other callers wait for it instead of joining it. */
   private gate: Promise<unknown> | null = null;
 
@@ -63,6 +64,20 @@ export class SqliteDriver implements Driver {
     if (this.gate) await this.waitGate();
     return this.allNow(sql, params) as T[];
   }
+  async rows(sql: string, params: readonly unknown[] = []): Promise<unknown[][]> {
+    if (this.gate) await this.waitGate();
+    return this.rowsNow(sql, params);
+  }
+  private rowsNow(sql: string, params: readonly unknown[]): unknown[][] {
+    let stmt = this.arrayStatements.get(sql);
+    if (!stmt) {
+      stmt = this.db.prepare(sql).raw(true);
+      if (this.arrayStatements.size > 100) this.arrayStatements.clear();
+      this.arrayStatements.set(sql, stmt);
+    }
+    return stmt.all(...params) as unknown[][];
+  }
+
   private allNow(sql: string, params: readonly unknown[]): unknown[] {
     return this.prepare(sql).all(...params);
   }
@@ -136,6 +151,7 @@ export class SqliteDriver implements Driver {
       location: this.location,
       exec: async (sql) => this.execNow(sql),
       all: async <T>(sql: string, params: readonly unknown[] = []) => this.allNow(sql, params) as T[],
+      rows: async (sql: string, params: readonly unknown[] = []) => this.rowsNow(sql, params),
       run: async (sql, params = []) => this.runNow(sql, params),
       insert: async (spec) => this.insertNow(spec),
       transaction: async (fn) => fn(this.transactionView()),
@@ -206,6 +222,7 @@ export class SqliteDriver implements Driver {
   async close(): Promise<void> {
     if (this.gate) await this.waitGate();
     this.statements.clear();
+    this.arrayStatements.clear();
     this.db.close();
   }
 
