@@ -5,6 +5,7 @@ export type { BlobGcOptions, BlobGcReport } from './artifacts/gc.ts';
 export type { DatasetSchema, TableSchema } from './artifacts/schema.ts';
 export { type CliOptions, type CliResult, cli, runCli } from './config/cli.ts';
 export type { Main, RunContext } from './config/context.ts';
+export { type CopyOptions, type CopyProgress, copyExperiments, type ExperimentCopyReport } from './copy/copy.ts';
 export { Experiment } from './core/experiment.ts';
 export { type Grid, product } from './core/grid.ts';
 export { Run, type RunError, type RunStatus } from './core/run.ts';

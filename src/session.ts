@@ -2,6 +2,7 @@ import type { ArtifactStore } from './artifacts/artifacts.ts';
 import type { ArtifactOptions } from './artifacts/context.ts';
 import type { DatasetInfo, DatasetRegistry, RegisterDatasetOptions } from './artifacts/datasets.ts';
 import { ArtifactHub } from './artifacts/hub.ts';
+import { type CopyOptions, copyExperiments, type ExperimentCopyReport } from './copy/copy.ts';
 import { Experiment } from './core/experiment.ts';
 import { Run } from './core/run.ts';
 import { isLockstepError, LockstepError } from './errors.ts';
@@ -140,6 +141,26 @@ export class Session {
       createdAt: e.createdAt,
       updatedAt: e.updatedAt,
     }));
+  }
+
+  /**
+   * Copies an experiment into another session's database (SQLite ↔
+   * PostgreSQL, or from a server into a database): runs with every value
+   * exact, metrics, tags, locks and their lineage, artifacts and their blobs,
+   * and the model versions and datasets of its runs. Runs merge into an
+   * experiment of the same name by identity; copying again adds nothing.
+   *
+   * @example
+   * ```ts
+   * const laptop = await createSession('./lockstep.db');
+   * const team = await createSession('postgres://db.lab/ml');
+   * const report = await laptop.copyExperiment('iris', team);
+   * console.log(report.runs, report.points);
+   * ```
+   */
+  async copyExperiment(name: string, to: Session, options: CopyOptions = {}): Promise<ExperimentCopyReport> {
+    const [report] = await copyExperiments(this, to, { ...options, experiments: [name] });
+    return report as ExperimentCopyReport;
   }
 
   async deleteExperiment(name: string): Promise<void> {

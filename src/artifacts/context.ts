@@ -86,6 +86,24 @@ export class ArtifactContext {
     await this.blobs.putFile(digest, path);
   }
 
+  /**
+   * Makes a blob of another database's store present in this one (a copy of
+   * an experiment between databases): nothing moves when it is there already,
+   * as it is when both share one store.
+   */
+  async copyBlobFrom(other: ArtifactContext, digest: string): Promise<boolean> {
+    await Promise.all([this.init(), other.init()]);
+    if (await this.blobs.has(digest)) return false;
+    const tmp = join(this.cacheDir, 'tmp', randomUUID());
+    try {
+      await other.blobs.getFile(digest, tmp);
+      await this.put(digest, tmp);
+    } finally {
+      await rm(tmp, { force: true });
+    }
+    return true;
+  }
+
   get blobs(): BlobStore {
     if (!this.store) throw new LockstepError('E_STORE', 'the artifact store is used before init()');
     return this.store;

@@ -25,12 +25,20 @@ export type {
 } from './types.ts';
 export { RUN_STATUSES } from './types.ts';
 
-/** A new experiment's record, before it is stored; checks the name and derives its table. */
-export function newExperimentRecord(name: string, description: string | null): ExperimentRecord {
+/**
+ * A new experiment's record, before it is stored; checks the name and derives
+ * its table. `id` keeps an experiment's identity (and so its grid runs' ids)
+ * when it is copied to another database.
+ */
+export function newExperimentRecord(
+  name: string,
+  description: string | null,
+  options: { id?: string } = {},
+): ExperimentRecord {
   const tableName = experimentTable(name);
   const now = new Date();
   return {
-    id: randomUUID(),
+    id: options.id ?? randomUUID(),
     name,
     tableName,
     description,
@@ -166,8 +174,12 @@ export class Store {
     return out;
   }
 
-  async createExperiment(name: string, description: string | null): Promise<ExperimentRecord> {
-    const exp = newExperimentRecord(name, description);
+  async createExperiment(
+    name: string,
+    description: string | null,
+    options: { id?: string } = {},
+  ): Promise<ExperimentRecord> {
+    const exp = newExperimentRecord(name, description, options);
     const { tableName, createdAt: now } = exp;
     await this.init();
     const d = this.driver.dialect;

@@ -25,6 +25,7 @@ export const families: { commands: readonly string[]; load: () => Promise<Regist
   { commands: ['serve'], load: async () => (await import('./serve.ts')).registerServe },
   { commands: ['db'], load: async () => (await import('./db.ts')).registerDb },
   { commands: ['artifacts'], load: async () => (await import('./artifacts.ts')).registerArtifacts },
+  { commands: ['copy'], load: async () => (await import('./copy.ts')).registerCopy },
 ];
 
 /** The registrations needed to run `argv` (all of them when the command is not known up front). */

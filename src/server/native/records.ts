@@ -76,10 +76,11 @@ export function registerRecords(app: Typed, { store }: ServerContext): void {
     {
       schema: {
         tags: ['remote'],
-        summary: 'Raw metric points of a run (every key, or one), paged',
+        summary: "Raw metric points of a run (every key, or one), paged; archive=true: earlier attempts' points",
         params: RunParams,
         querystring: z.object({
           key: z.string().optional(),
+          archive: z.enum(['true', 'false']).optional(),
           offset: Page.offset,
           limit: z.coerce.number().int().min(1).max(100_000).optional(),
         }),
@@ -91,6 +92,7 @@ export function registerRecords(app: Typed, { store }: ServerContext): void {
                 step: z.number(),
                 timestamp: z.number(),
                 value: z.union([z.number(), z.string()]),
+                attempt: z.number(),
               }),
             ),
             more: z.boolean(),
@@ -102,6 +104,7 @@ export function registerRecords(app: Typed, { store }: ServerContext): void {
     async (req) => {
       const exp = await store.requireExperiment(req.params.name);
       const { key } = req.query;
+      const table = req.query.archive === 'true' ? 'metrics_archive' : 'metrics';
       const offset = req.query.offset ?? 0;
       const limit = req.query.limit ?? 100_000;
       const rows = await store.driver.all<{
@@ -109,8 +112,9 @@ export function registerRecords(app: Typed, { store }: ServerContext): void {
         step: number | string;
         timestamp: number | string;
         value: number | null;
+        attempt: number | string;
       }>(
-        `SELECT key, step, "timestamp", value FROM metrics WHERE experiment_id = ? AND run_id = ?${key ? ' AND key = ?' : ''} ORDER BY key, step, "timestamp" LIMIT ? OFFSET ?`,
+        `SELECT key, step, "timestamp", value, attempt FROM ${table} WHERE experiment_id = ? AND run_id = ?${key ? ' AND key = ?' : ''} ORDER BY attempt, key, step, "timestamp" LIMIT ? OFFSET ?`,
         key ? [exp.id, req.params.runId, key, limit + 1, offset] : [exp.id, req.params.runId, limit + 1, offset],
       );
       const more = rows.length > limit;
@@ -120,6 +124,7 @@ export function registerRecords(app: Typed, { store }: ServerContext): void {
           step: Number(r.step),
           timestamp: Number(r.timestamp),
           value: metricValue(r.value),
+          attempt: Number(r.attempt),
         })),
         more,
       };
