@@ -1,4 +1,4 @@
-import { runIdFor } from '../core/identity.ts';
+import { RunIds } from '../core/identity.ts';
 import { ensureTags, TAGS_TABLE } from '../search/tags.ts';
 import type { Driver } from '../store/driver.ts';
 import { quoteId } from '../store/driver.ts';
@@ -49,9 +49,11 @@ export async function planRuns(
   for (const r of rows) if (!byKey.has(r.params_key)) byKey.set(r.params_key, r);
   const d = dst.dialect;
   const plan: RunPlan = { ids: new Map(), write: [], unchanged: 0, keptNewer: 0 };
+  const srcIds = new RunIds(srcExp.id);
+  const dstIds = new RunIds(dstExp.id);
   for (const run of runs) {
-    const grid = run.id === runIdFor(srcExp.id, run.paramsKey);
-    const id = grid ? (byKey.get(run.paramsKey)?.run_id ?? runIdFor(dstExp.id, run.paramsKey)) : run.id;
+    const grid = run.id === srcIds.of(run.paramsKey);
+    const id = grid ? (byKey.get(run.paramsKey)?.run_id ?? dstIds.of(run.paramsKey)) : run.id;
     plan.ids.set(run.id, id);
     const there = byId.get(id);
     if (!there) {
