@@ -4,8 +4,9 @@ import type { Session } from '../session.ts';
 import { isInside } from '../untrusted.ts';
 import { readLock } from './format.ts';
 import { git, gitMaybe, repoRoot } from './git.ts';
-import { collectKeeps, shown } from './keep.ts';
+import { collectKeeps, type Keeps, shown } from './keep.ts';
 import { withStore } from './lock.ts';
+import type { LockRecord } from './records.ts';
 
 const RUN_REFS = 'refs/lockstep/runs/';
 
@@ -126,12 +127,28 @@ async function collect(
     for (const dir of runDirs) rmSync(dir, { recursive: true, force: true });
   }
   // runs whose locks stay keep their artifacts (a removed directory's run keeps nothing)
+  const runs = runsOf(keeps, (rec) =>
+    runDirs.some((d) => isInside(d, resolve(rec.runDir)) && !keeps.dirs.has(resolve(rec.runDir))),
+  );
+  return { dryRun, repo, refs, runDirs, kept, decisions, runs };
+}
+
+/**
+ * The runs whose locks something keeps (an active lock, a model, a dataset,
+ * a lineage; tags too when `repo` is given), by run id, with why: their
+ * artifacts stay even once their rows are deleted.
+ */
+export async function pinnedRuns(session: Session, repo: string | null = null): Promise<Map<string, string>> {
+  return runsOf(await collectKeeps(session, repo));
+}
+
+/** The runs (by id) of the kept locks, with why, leaving out the records `skip` says. */
+function runsOf(keeps: Keeps, skip: (rec: LockRecord) => boolean = () => false): Map<string, string> {
+  const byId = new Map(keeps.records.map((r) => [r.id, r]));
   const runs = new Map<string, string>();
   for (const [id, why] of keeps.locks) {
     const rec = byId.get(id);
-    if (!rec?.runId) continue;
-    if (runDirs.some((d) => isInside(d, resolve(rec.runDir))) && !keeps.dirs.has(resolve(rec.runDir))) continue;
-    if (!runs.has(rec.runId)) runs.set(rec.runId, why);
+    if (rec?.runId && !skip(rec) && !runs.has(rec.runId)) runs.set(rec.runId, why);
   }
-  return { dryRun, repo, refs, runDirs, kept, decisions, runs };
+  return runs;
 }

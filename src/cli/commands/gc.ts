@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { LockstepError } from '../../errors.ts';
+import { pinnedRuns } from '../../lock/gc.ts';
 import { gcLocksHere, printLockGc } from './gcLocks.ts';
 import { withSession } from './read.ts';
 
@@ -51,7 +52,8 @@ export function registerGc(program: Command): void {
         const report = await session.artifactHub.gc({
           dryRun: opts.dryRun ?? false,
           graceMs: grace * 60_000,
-          ...(locks ? { keepRuns: locks.runs } : {}),
+          // outside a git repository there are no tags, but active locks, models and datasets still keep their runs
+          keepRuns: locks ? locks.runs : await pinnedRuns(session),
         });
         if (opts.json) {
           const lockJson = locks ? { ...locks, runs: Object.fromEntries(locks.runs) } : null;
