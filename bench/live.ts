@@ -43,7 +43,7 @@ function rawLog(dir: string, n: number): number {
   db.exec(
     'CREATE TABLE metrics (experiment_id TEXT, run_id TEXT, key TEXT, step INTEGER, "timestamp" INTEGER, value REAL, attempt INTEGER)',
   );
-  db.exec('CREATE INDEX metrics_run_key ON metrics (experiment_id, run_id, key, step)');
+  db.exec('CREATE INDEX metrics_series ON metrics (experiment_id, run_id, key, step, "timestamp", value)');
   const insert = db.prepare('INSERT INTO metrics VALUES (?, ?, ?, ?, ?, ?, ?)');
   const exp = randomUUID();
   const run = randomUUID();

@@ -1,5 +1,6 @@
 import type { Kind } from './kinds.ts';
 import type { SyncTx } from './ops.ts';
+import type { SeriesBuckets } from './series.ts';
 
 /** A row as the database returns it: column name to value. */
 export type Row = Record<string, unknown>;
@@ -21,6 +22,8 @@ export interface Dialect {
   selectExpr(quotedColumn: string, kind: Kind): string;
   /** Appended to a SELECT that must lock its rows until the transaction ends. */
   readonly forUpdate: string;
+  /** A metric series' extremes per bucket of steps, computed where the points are (charts of long series). */
+  readonly seriesBuckets: SeriesBuckets;
 }
 
 /** Rows to insert with one statement shape; `conflict` turns it into an upsert. */

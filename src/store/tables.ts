@@ -75,7 +75,12 @@ export async function createSharedTables(driver: Driver): Promise<void> {
       value ${t('number')},
       attempt ${t('bigint')} NOT NULL DEFAULT 1
     )`);
-    await tx.exec('CREATE INDEX IF NOT EXISTS metrics_run_key ON metrics (experiment_id, run_id, key, step)');
+    // Covering (time and value included): a chart's downsampling and a run's latest values read the
+    // index alone. It replaces metrics_run_key (experiment_id, run_id, key, step) of older databases.
+    await tx.exec(
+      'CREATE INDEX IF NOT EXISTS metrics_series ON metrics (experiment_id, run_id, key, step, "timestamp", value)',
+    );
+    await tx.exec('DROP INDEX IF EXISTS metrics_run_key');
     await tx.exec(`CREATE TABLE IF NOT EXISTS metrics_archive (
       experiment_id TEXT NOT NULL,
       run_id TEXT NOT NULL,

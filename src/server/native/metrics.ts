@@ -1,10 +1,10 @@
 import { z } from 'zod';
 import { LockstepError } from '../../errors.ts';
 import type { Driver } from '../../store/driver.ts';
+import { downsampleSeries, type SeriesPoint as StoredPoint } from '../../store/series.ts';
 import type { ServerContext, Typed } from '../context.ts';
 import { keyOf, seen } from '../idempotency.ts';
 import { toDisplay } from '../values.ts';
-import { downsample, type Point } from './downsample.ts';
 import { groupWriter } from './group-commit.ts';
 import { PointsBody, pointValue } from './run-schemas.ts';
 import { ErrorBody, list, NameParams, RunParams, runExists } from './shared.ts';
@@ -14,36 +14,13 @@ const SeriesPoint = z.object({
   timestamp: z.number(),
   value: z.union([z.number(), z.string(), z.null()]),
 });
+/** Non-finite values travel as "Infinity"/"-Infinity" (JSON has no such numbers). */
+const display = (p: StoredPoint) => ({
+  step: p.step,
+  timestamp: p.timestamp,
+  value: toDisplay(p.value) as number | string | null,
+});
 const MaxPoints = z.coerce.number().int().min(4).max(100_000).optional();
-
-/** One metric series of one run, ordered by step. */
-async function series(
-  driver: Driver,
-  experimentId: string,
-  runId: string,
-  key: string,
-  range: { minStep?: number | undefined; maxStep?: number | undefined } = {},
-): Promise<Point[]> {
-  let sql = 'SELECT step, "timestamp", value FROM metrics WHERE experiment_id = ? AND run_id = ? AND key = ?';
-  const params: unknown[] = [experimentId, runId, key];
-  if (range.minStep !== undefined) {
-    sql += ' AND step >= ?';
-    params.push(range.minStep);
-  }
-  if (range.maxStep !== undefined) {
-    sql += ' AND step <= ?';
-    params.push(range.maxStep);
-  }
-  const rows = await driver.all<{ step: number | string; timestamp: number | string; value: number | null }>(
-    `${sql} ORDER BY step, "timestamp"`,
-    params,
-  );
-  return rows.map((r) => ({
-    step: Number(r.step),
-    timestamp: Number(r.timestamp),
-    value: toDisplay(r.value) as number,
-  }));
-}
 
 export interface PointWrite {
   runId: string;
@@ -107,9 +84,10 @@ export function registerMetrics(app: Typed, { store }: ServerContext): void {
       const exp = await store.requireExperiment(req.params.name);
       if (!(await runExists(store, exp, req.params.runId)))
         throw new LockstepError('E_NOT_FOUND', `experiment "${exp.name}" has no run "${req.params.runId}"`);
-      const all = await series(store.driver, exp.id, req.params.runId, req.params.key, req.query);
-      const { points, downsampled } = downsample(all, req.query.maxPoints ?? 2000);
-      return { key: req.params.key, points, downsampled, total: all.length };
+      const { minStep, maxStep } = req.query;
+      const ref = { experimentId: exp.id, runId: req.params.runId, key: req.params.key, minStep, maxStep };
+      const { points, downsampled, total } = await downsampleSeries(store.driver, ref, req.query.maxPoints ?? 2000);
+      return { key: req.params.key, points: points.map(display), downsampled, total };
     },
   );
 
@@ -130,8 +108,9 @@ export function registerMetrics(app: Typed, { store }: ServerContext): void {
       if (ids.length > 100) throw new LockstepError('E_INPUT', `at most 100 runIds at a time, got ${ids.length}`);
       const out = [];
       for (const runId of ids) {
-        const all = await series(store.driver, exp.id, runId, req.query.key);
-        out.push({ runId, points: downsample(all, req.query.maxPoints ?? 2000).points });
+        const ref = { experimentId: exp.id, runId, key: req.query.key };
+        const { points } = await downsampleSeries(store.driver, ref, req.query.maxPoints ?? 2000);
+        out.push({ runId, points: points.map(display) });
       }
       return { series: out };
     },

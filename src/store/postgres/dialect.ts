@@ -1,6 +1,7 @@
 import { decodeValue, encodeValue } from '../codec.ts';
 import type { Dialect } from '../driver.ts';
 import type { Kind } from '../kinds.ts';
+import { postgresSeriesBuckets } from './series.ts';
 
 const TYPES: Record<Kind, string> = {
   boolean: 'BOOLEAN',
@@ -47,4 +48,5 @@ export const postgresDialect: Dialect = {
   },
   selectExpr: (col, kind) => (kind === 'bigint' ? `CAST(${col} AS TEXT) AS ${col}` : col),
   forUpdate: ' FOR UPDATE',
+  seriesBuckets: postgresSeriesBuckets,
 };

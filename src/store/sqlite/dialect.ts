@@ -1,6 +1,7 @@
 import { decodeValue, encodeValue } from '../codec.ts';
 import type { Dialect } from '../driver.ts';
 import type { Kind } from '../kinds.ts';
+import { sqliteSeriesBuckets } from './series.ts';
 
 const TYPES: Record<Kind, string> = {
   boolean: 'INTEGER',
@@ -62,4 +63,5 @@ export const sqliteDialect: Dialect = {
   },
   selectExpr: (col, kind) => (kind === 'bigint' ? `CAST(${col} AS TEXT) AS ${col}` : col),
   forUpdate: '',
+  seriesBuckets: sqliteSeriesBuckets,
 };
