@@ -15,7 +15,9 @@ import { type Source, sourceOf } from './source.ts';
 export interface CopyProgress {
   experiment: string;
   phase: 'reading' | 'blobs' | 'writing' | 'done';
+  /** Runs done in this phase (writing: runs whose points are written). */
   runs: number;
+  /** Runs this phase goes through (writing: the runs to write). */
   total: number;
 }
 
@@ -106,12 +108,14 @@ async function copyOne(
   }
   await initLocks(driver);
   await ensureTags(driver);
-  progress('writing', 0, runs.length);
+  progress('writing', 0, plan.write.length);
   // one transaction: the experiment arrives whole or not at all
   return driver.transaction(async (tx) => {
     await writeRuns(tx, dstExp, plan);
-    progress('writing', plan.write.length, runs.length);
-    const { points, archived } = await writePoints(tx, source, srcExp, dstExp, plan);
+    // the points are the long part: progress counts the runs whose points are in
+    const { points, archived } = await writePoints(tx, source, srcExp, dstExp, plan, (n) =>
+      progress('writing', n, plan.write.length),
+    );
     const tags = await copyTags(tx, source, srcExp, dstExp, plan);
     const locks = await copyLocks(tx, source, srcExp, plan, runs);
     const artifactCount = await writeArtifacts(tx, source, dstExp, plan, artifacts);

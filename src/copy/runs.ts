@@ -93,6 +93,7 @@ export async function writePoints(
   srcExp: ExperimentRecord,
   dstExp: ExperimentRecord,
   plan: RunPlan,
+  onRuns: (done: number) => void = () => {},
 ): Promise<{ points: number; archived: number }> {
   let points = 0;
   let archived = 0;
@@ -114,6 +115,7 @@ export async function writePoints(
     await tx.insert({ table: 'metrics_archive', columns: POINT_COLUMNS, rows: old });
     points += current.length;
     archived += old.length;
+    onRuns(Math.min(i + CHUNK, plan.write.length));
   }
   return { points, archived };
 }
