@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { relative, resolve } from 'node:path';
+import { dirname, relative, resolve } from 'node:path';
 import type { Session } from '../session.ts';
 import { isInside } from '../untrusted.ts';
 import { fromLockPath, type RunLock, readLock } from './format.ts';
@@ -63,6 +63,13 @@ function links(lock: RunLock, byId: Map<string, LockRecord>): RunLock[] {
 export async function collectKeeps(session: Session, repo: string | null): Promise<Keeps> {
   const records = await listLocks(session.store.driver, { all: true });
   const byId = new Map(records.map((r) => [r.id, r]));
+  const byDir = new Map<string, LockRecord[]>();
+  for (const r of records) {
+    const dir = resolve(r.runDir);
+    const list = byDir.get(dir);
+    if (list) list.push(r);
+    else byDir.set(dir, [r]);
+  }
   const dirs = new Map<string, string>();
   const pinned = new Map<string, string>();
   const locks = new Map<string, string>();
@@ -102,21 +109,24 @@ export async function collectKeeps(session: Session, repo: string | null): Promi
     keepDir(dir, why);
     if (!pinned.has(dir)) pinned.set(dir, why);
     // every record of the same directory is the same logical run: its current lock stays with it
-    for (const rec of records) if (resolve(rec.runDir) === dir) keepLock(rec.lock, why);
+    for (const rec of byDir.get(dir) ?? []) keepLock(rec.lock, why);
   }
   for (const { lock, why } of roots) keepLineage(lock, `lineage of ${shown(repo, dirOf(lock, byId, repo))} (${why})`);
 
   // active locks on disk: what they consume stays (their own directory is theirs to lose)
+  const activeDirs = new Set(records.filter((r) => r.active).map((r) => resolve(r.runDir)));
   for (const rec of records) {
     if (!rec.active || !existsSync(rec.lockPath)) continue;
     const here = `used by ${shown(repo, resolve(rec.runDir))}, an active run`;
     keepLock(rec.lock, `active lock of ${shown(repo, resolve(rec.runDir))}`);
     keepLineage(rec.lock, here);
     for (const d of rec.lock.data) {
-      const path = resolve(fromLockPath(rec.lock.root, d.path));
-      for (const other of records)
-        if (other.active && isInside(resolve(other.runDir), path) && other.id !== rec.id)
-          keepDir(resolve(other.runDir), `data of ${shown(repo, resolve(rec.runDir))}, an active run`);
+      // the run directories the data lies in: each ancestor of the path looked up, not every record scanned
+      const own = resolve(rec.runDir);
+      for (let dir = resolve(fromLockPath(rec.lock.root, d.path)); ; dir = dirname(dir)) {
+        if (activeDirs.has(dir) && dir !== own) keepDir(dir, `data of ${shown(repo, own)}, an active run`);
+        if (dirname(dir) === dir) break;
+      }
     }
   }
   return { dirs, pinned, locks, records, tagged };
