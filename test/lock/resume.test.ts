@@ -22,6 +22,7 @@ import { scale } from './src/scale.ts';
 const Config = z.object({
   param: z.number().default(1),
   prep: z.string().default('\${stage:results/prep}'),
+  input: z.string().default('\${track:data/input.csv}'),
   save_dir: z.string().default('results/process'),
 });
 await cli(Config, (cfg) => {
@@ -61,13 +62,17 @@ describe('--resume by content', () => {
     run(...sweep);
     assert.equal(calls(root).length, 3);
 
-    // the tracked input of the previous stage changed: prep reruns (no --resume); every task consumed the old prep
+    // the tracked input changed: every task of the sweep runs again (the case: they were all skipped)
     write(root, 'data/input.csv', 'c,d\n');
+    const input = run(...sweep);
+    assert.match(input.stderr, /resume: param=3 runs again: data data\/input\.csv changed/);
+    assert.deepEqual(calls(root).slice(3), ['1', '2', '3']);
+    // so did prep's: it runs again, and every task consumed the old prep
     const stale = run('prep.ts', '--resume');
     assert.match(stale.stderr, /resume: prep runs again: data data\/input\.csv changed/);
     const again = run(...sweep);
     assert.match(again.stderr, /resume: param=1 runs again: previous stage results\/prep ran again/);
-    assert.deepEqual(calls(root).slice(3), ['1', '2', '3']);
+    assert.deepEqual(calls(root).slice(6), ['1', '2', '3']);
     assert.equal(out(2), 'C,D x20');
 
     // the code changed (a committed helper): every task runs again
@@ -75,7 +80,7 @@ describe('--resume by content', () => {
     gitIn(root, 'commit', '-qam', 'scale by 100');
     const code = run(...sweep);
     assert.match(code.stderr, /code changed: M src\/scale\.ts/);
-    assert.equal(calls(root).length, 9);
+    assert.equal(calls(root).length, 12);
     assert.equal(out(3), 'C,D x300');
 
     // one task's output directory was locked by something else since: only that task runs again
@@ -83,6 +88,6 @@ describe('--resume by content', () => {
     assert.equal(other.status, 0, other.stderr);
     const one = run(...sweep);
     assert.match(one.stderr, /param=2 runs again: .*now holds another run's lock/);
-    assert.deepEqual(calls(root).slice(9), ['2']);
+    assert.deepEqual(calls(root).slice(12), ['2']);
   });
 });
