@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { VERSION } from '../version.ts';
 import type { InitChoices } from './options.ts';
 import { packageJson } from './package-json.ts';
 import { render, type TemplateVars } from './render.ts';
@@ -89,5 +90,9 @@ export function templateVars(c: InitChoices, now: Date): TemplateVars {
     remote: c.dataRemote !== null,
     license: c.license !== 'none',
     pnpm: c.packageManager === 'pnpm',
+    lockstepSpec: c.lockstepSpec,
+    lockstepVersion: VERSION,
+    lockstepLocal: /^(file|link):/.test(c.lockstepSpec),
+    lockstepTarball: /\.(tgz|tar\.gz|tar)$/.test(c.lockstepSpec),
   };
 }

@@ -3,6 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import { planProject } from './files.ts';
 import { type GitOutcome, initialCommit } from './git.ts';
 import { type InitChoices, validateChoices } from './options.ts';
+import { ensureCheckoutPackage, lockstepSource, lockstepSpec } from './source.ts';
 import { checkTarget } from './target.ts';
 
 export { type InitChoices, LICENSES, LINTERS, PACKAGE_MANAGERS, TEST_RUNNERS } from './options.ts';
@@ -27,6 +28,10 @@ export async function initProject(dir: string, choices: InitChoices): Promise<In
   validateChoices(choices);
   const files = planProject(choices); // renders every template before the first write
   checkTarget(target);
+  const source = lockstepSource();
+  // the project links the checkout's package directory: make it (it needs a built checkout) before writing
+  if (source.kind === 'checkout' && choices.lockstepSpec === lockstepSpec(target, choices.packageManager, source))
+    ensureCheckoutPackage();
   for (const f of files) {
     const path = join(target, f.path);
     mkdirSync(dirname(path), { recursive: true });

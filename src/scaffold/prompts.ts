@@ -3,6 +3,7 @@ import * as p from '@clack/prompts';
 import { LockstepError } from '../errors.ts';
 import { defaultChoices } from './defaults.ts';
 import { checkDataRemote, checkPackageName, type InitChoices, toPackageName } from './options.ts';
+import { lockstepSpec } from './source.ts';
 
 /** Unwraps a prompt's answer; Ctrl-C or Escape ends init before anything is written. */
 function answer<T>(value: T, io: { output?: Writable } = {}): Exclude<T, symbol> {
@@ -116,5 +117,6 @@ export async function promptChoices(
     dataRemote,
     example,
     git,
+    lockstepSpec: given.lockstepSpec ?? lockstepSpec(dir, packageManager),
   };
 }

@@ -1,11 +1,10 @@
-// Shared by the scaffold tests: run the lockstep CLI, and make a local lockstep
-// package that generated projects install with a `file:` dependency.
+// Shared by the scaffold tests: run the lockstep CLI, and make sure the
+// checkout that generated projects depend on by path is built.
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify, stripVTControlCharacters } from 'node:util';
-import { tempDir } from '../helpers.ts';
 
 export const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const exec = promisify(execFile);
@@ -60,37 +59,36 @@ export function ok(done: Done, what: string): Done {
   return done;
 }
 
-let pkg: Promise<string> | undefined;
+let built: Promise<void> | undefined;
 
 /**
- * A lockstep package built from this checkout, for `file:` dependencies.
- * npm links a `file:` directory instead of copying it, and resolves the
- * package's own dependencies from its node_modules: pointing that at the
- * checkout's node_modules means no install rebuilds better-sqlite3. Its
- * package.json has no scripts, because npm runs a linked package's `prepare`.
- * Under CI the checkout's fresh `dist` (built by `npm ci`) is reused;
- * elsewhere the sources are compiled, so the test never sees a stale build.
+ * A checkout whose dist/ is current, for projects that depend on it by path (what `lockstep init` does
+ * from a checkout). Under CI `npm ci` built it; elsewhere the sources may be newer than dist/, and are
+ * compiled (tsc only: the projects do not use the web UI), as `npm run build` would.
  */
-export function localLockstep(): Promise<string> {
-  pkg ??= (async () => {
-    const dir = join(tempDir('lockstep-pkg-'), 'lockstep');
-    mkdirSync(dir);
-    const manifest = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as Record<string, unknown>;
-    delete manifest.scripts;
-    writeFileSync(join(dir, 'package.json'), JSON.stringify(manifest, null, 2));
-    symlinkSync(join(REPO, 'node_modules'), join(dir, 'node_modules'));
-    symlinkSync(join(REPO, 'bin'), join(dir, 'bin'));
-    if (process.env.CI === 'true' && existsSync(join(REPO, 'dist/index.js'))) {
-      symlinkSync(join(REPO, 'dist'), join(dir, 'dist'));
-    } else {
-      // tsc emits despite type errors elsewhere in a shared tree; a missing export fails the project's typecheck instead
-      const tsc = join(REPO, 'node_modules/typescript/bin/tsc');
-      await sh(process.execPath, [tsc, '-p', 'tsconfig.build.json', '--outDir', join(dir, 'dist')], REPO);
-      if (!existsSync(join(dir, 'dist/index.js'))) throw new Error('building lockstep into a temporary package failed');
-    }
-    return dir;
+export function builtCheckout(): Promise<void> {
+  built ??= (async () => {
+    if (process.env.CI === 'true' || compiledIsCurrent()) return;
+    ok(await sh(process.execPath, [join(REPO, 'scripts/build-stamp.mjs')], REPO), 'build stamp');
+    // tsc emits despite type errors elsewhere in a shared tree; a missing export fails the project's typecheck instead
+    await sh(process.execPath, [join(REPO, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], REPO);
   })();
-  return pkg;
+  return built;
+}
+
+/** bin/lockstep.js's rule: dist/ is current when its build started after the last change under src/. */
+function compiledIsCurrent(): boolean {
+  const stamp = join(REPO, 'dist/.build');
+  if (!existsSync(stamp)) return false;
+  const started = statSync(stamp).mtimeMs;
+  const newest = (dir: string): number =>
+    Math.max(
+      0,
+      ...readdirSync(dir, { withFileTypes: true }).map((e) =>
+        e.isDirectory() ? newest(join(dir, e.name)) : statSync(join(dir, e.name)).mtimeMs,
+      ),
+    );
+  return newest(join(REPO, 'src')) <= started;
 }
 
 /** `npm install` from the shared cache first (the registry only for what it lacks), without audit or funding noise. */

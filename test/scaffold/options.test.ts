@@ -57,7 +57,8 @@ test('defaults: name from the directory, MIT, npm, node tests, Biome, no remote,
     [c.license, c.packageManager, c.testRunner, c.linter, c.dataRemote, c.example, c.git],
     ['MIT', 'npm', 'node', 'biome', null, true, true],
   );
-  assert.match(c.lockstepSpec, /^\^\d+\.\d+\.\d+/);
+  assert.match(c.lockstepSpec, /^file:.*\/pkg$/, 'from a checkout, a path to its package directory');
+  assert.match(defaultChoices('/tmp/p', { packageManager: 'pnpm' }).lockstepSpec, /^link:.*\/pkg$/);
 });
 
 test('every stage has a package script, and the data scripts follow the remote', () => {

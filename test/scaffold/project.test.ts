@@ -1,13 +1,15 @@
-// Generates projects with `lockstep init`, installs them against this
-// checkout, and runs what their README promises: tests, lint, every stage.
+// Generates projects with `lockstep init` from this checkout, installs them
+// (lockstep by path: no registry serves it), and runs what their README
+// promises: the README's own commands, tests, lint, every stage.
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { parse } from 'yaml';
 import { createSession } from '../../src/index.ts';
+import { shellBlocksOf } from '../docs/blocks.ts';
 import { tempDir } from '../helpers.ts';
-import { type Done, localLockstep, lockstep, npmInstall, ok, sh } from './helpers.ts';
+import { builtCheckout, type Done, lockstep, npmInstall, ok, REPO, sh } from './helpers.ts';
 
 const SLOW = { timeout: 15 * 60_000 };
 
@@ -36,88 +38,99 @@ async function trainRuns(dir: string) {
   }
 }
 
-test('the default project installs, lints, tests, and tracks a locked training run', SLOW, async () => {
-  const pkg = await localLockstep();
-  const dir = join(tempDir(), 'default-project');
-  ok(await lockstep(['init', dir, '--yes', '--author', 'Test', '--lockstep-version', `file:${pkg}`]), 'init');
-  ok(await npmInstall(dir), 'npm install');
+/** The lockstep entry of a project's package-lock.json. */
+const lockedLockstep = (dir: string) =>
+  JSON.parse(readFileSync(join(dir, 'package-lock.json'), 'utf8')).packages['node_modules/lockstep'] as {
+    resolved?: string;
+    link?: boolean;
+  };
 
-  const tests = ok(await npmRun(dir, 'test'), 'npm test');
-  assert.match(tests.stdout, /# pass 4\b/);
-  assert.match(tests.stdout, /# fail 0\b/);
-  ok(await npmRun(dir, 'lint'), 'npm run lint');
-  for (const stage of ['data', 'features', 'train', 'predict', 'plots'])
-    ok(await npmRun(dir, stage), `npm run ${stage}`);
+test(
+  'the default project installs lockstep from this checkout by path, and its README commands pass',
+  SLOW,
+  async () => {
+    await builtCheckout();
+    const built = statSync(join(REPO, 'dist/.build')).mtimeMs;
+    const dir = join(tempDir(), 'default-project');
+    ok(await lockstep(['init', dir, '--yes', '--author', 'Test']), 'init');
+    const spec = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).dependencies.lockstep as string;
+    assert.equal(join(dir, spec.replace(/^file:/, '')), join(REPO, 'pkg'), spec);
+    assert.match(readFileSync(join(dir, 'README.md'), 'utf8'), /depends on lockstep by path/);
 
-  const { rows, loss } = await trainRuns(dir);
-  assert.equal(rows.length, 1);
-  assert.equal(rows[0]?.status, 'done');
-  assert.equal(rows[0]?.lr, 0.5);
-  assert.ok(Number(rows[0]?.test_accuracy) > 0.8, `test accuracy ${rows[0]?.test_accuracy}`);
-  assert.equal(loss.length, 100, 'one loss point per epoch');
+    ok(await npmInstall(dir), 'npm install');
+    const locked = lockedLockstep(dir);
+    assert.equal(locked.link, true, 'lockstep is linked, not fetched');
+    assert.equal(join(dir, locked.resolved ?? ''), join(REPO, 'pkg'));
+    assert.equal(statSync(join(REPO, 'dist/.build')).mtimeMs, built, 'installing the project rebuilt lockstep');
 
-  const head = (await sh('git', ['rev-parse', 'HEAD'], dir)).stdout.trim();
-  const lock = readLock(join(dir, 'models/logreg/run.lock'));
-  assert.equal(lock.config.lr, 0.5);
-  assert.equal(lock.repos[0]?.commit, head, 'the lock names the commit the project was generated with');
-  assert.deepEqual(
-    lock.data.map((d) => d.path),
-    ['data/processed/features.csv'],
-  );
-  // every stage locks its output and links the stage before it
-  assert.deepEqual(
-    lock.prevs.map((p) => p.path),
-    ['data/processed/run.lock'],
-  );
-  assert.deepEqual(
-    readLock(join(dir, 'data/processed/run.lock')).prevs.map((p) => p.path),
-    ['data/raw/run.lock'],
-  );
-  const predictLock = readLock(join(dir, 'data/processed/predictions/run.lock'));
-  assert.ok(
-    predictLock.prevs.some((p) => p.path === 'models/logreg/run.lock'),
-    'predict records the training run as its lineage',
-  );
-  assert.ok(existsSync(join(dir, 'models/logreg/model.json')));
-  assert.match(readFileSync(join(dir, 'reports/figures/loss.svg'), 'utf8'), /<path d="M/);
+    // every command of the README's plain sh blocks, in order, as a user types them
+    const blocks = shellBlocksOf(join(dir, 'README.md'));
+    assert.deepEqual(
+      blocks.map((b) => b.marker),
+      ['run', 'run', 'server'],
+    );
+    const outputs = new Map<string, string>();
+    for (const { text, line } of blocks.filter((b) => b.marker === 'run').flatMap((b) => b.commands)) {
+      outputs.set(text, ok(await sh('bash', ['-c', text], dir), `README.md:${line}: ${text}`).stdout);
+    }
+    const output = (start: string) => [...outputs].find(([cmd]) => cmd.startsWith(start))?.[1] ?? '';
+    assert.match(output('npm run test'), /# pass 4\b/);
+    assert.match(output('npm run test'), /# fail 0\b/);
+    assert.match(output('npx lockstep runs train'), /,done,/);
+    assert.match(output('npx lockstep lock verify'), /matches/);
+    for (const stage of ['train', 'features', 'dataset'])
+      assert.match(output('npx lockstep lineage'), new RegExp(`\\b${stage}\\b`));
 
-  // what the project's README promises from the lockstep command line
-  const bin = (...args: string[]) => sh(join(dir, 'node_modules/.bin/lockstep'), args, dir);
-  assert.match(ok(await bin('runs', 'train'), 'lockstep runs train').stdout, /,done,/);
-  assert.match(ok(await bin('lock', 'verify', 'models/logreg'), 'lockstep lock verify').stdout, /matches/);
-  const lineage = ok(await bin('lineage', 'data/processed/predictions'), 'lockstep lineage').stdout;
-  for (const stage of ['train', 'features', 'dataset']) assert.match(lineage, new RegExp(`\\b${stage}\\b`));
+    const { rows, loss } = await trainRuns(dir);
+    assert.equal(rows.length, 1);
+    assert.equal(rows[0]?.status, 'done');
+    assert.equal(rows[0]?.lr, 0.5);
+    assert.ok(Number(rows[0]?.test_accuracy) > 0.8, `test accuracy ${rows[0]?.test_accuracy}`);
+    assert.equal(loss.length, 100, 'one loss point per epoch');
 
-  // the config command line reaches the script through the package script
-  ok(await npmRun(dir, 'train', '-o', 'lr=0.1'), 'npm run train -- -o lr=0.1');
-  assert.equal(readLock(join(dir, 'models/logreg/run.lock')).config.lr, 0.1);
-  const bad = await npmRun(dir, 'train', '-o', 'lr=fast');
-  assert.notEqual(bad.code, 0);
-  assert.match(bad.stderr, /lr/);
-});
+    const head = (await sh('git', ['rev-parse', 'HEAD'], dir)).stdout.trim();
+    const lock = readLock(join(dir, 'models/logreg/run.lock'));
+    assert.equal(lock.config.lr, 0.5);
+    assert.equal(lock.repos[0]?.commit, head, 'the lock names the commit the project was generated with');
+    assert.deepEqual(
+      lock.data.map((d) => d.path),
+      ['data/processed/features.csv'],
+    );
+    // every stage locks its output and links the stage before it
+    assert.deepEqual(
+      lock.prevs.map((p) => p.path),
+      ['data/processed/run.lock'],
+    );
+    assert.deepEqual(
+      readLock(join(dir, 'data/processed/run.lock')).prevs.map((p) => p.path),
+      ['data/raw/run.lock'],
+    );
+    const predictLock = readLock(join(dir, 'data/processed/predictions/run.lock'));
+    assert.ok(
+      predictLock.prevs.some((p) => p.path === 'models/logreg/run.lock'),
+      'predict records the training run as its lineage',
+    );
+    assert.ok(existsSync(join(dir, 'models/logreg/model.json')));
+    assert.match(readFileSync(join(dir, 'reports/figures/loss.svg'), 'utf8'), /<path d="M/);
+
+    // the config command line reaches the script through the package script
+    ok(await npmRun(dir, 'train', '-o', 'lr=0.1'), 'npm run train -- -o lr=0.1');
+    assert.equal(readLock(join(dir, 'models/logreg/run.lock')).config.lr, 0.1);
+    const bad = await npmRun(dir, 'train', '-o', 'lr=fast');
+    assert.notEqual(bad.code, 0);
+    assert.match(bad.stderr, /lr/);
+  },
+);
 
 test(
   'vitest, no example, no linter, BSD, a data remote and no git: installs, tests, trains, syncs data',
   SLOW,
   async () => {
-    const pkg = await localLockstep();
+    await builtCheckout();
     const dir = join(tempDir(), 'variant');
     const remote = join(tempDir(), 'remote');
     const flags = ['--test-runner', 'vitest', '--no-example', '--linter', 'none', '--license', 'BSD-3-Clause'];
-    ok(
-      await lockstep([
-        'init',
-        dir,
-        '--yes',
-        ...flags,
-        '--data-remote',
-        remote,
-        '--no-git',
-        '--lockstep-version',
-        `file:${pkg}`,
-      ]),
-      'init',
-    );
+    ok(await lockstep(['init', dir, '--yes', ...flags, '--data-remote', remote, '--no-git']), 'init');
     assert.equal(existsSync(join(dir, '.git')), false);
     assert.equal(existsSync(join(dir, 'biome.json')), false);
     assert.equal(existsSync(join(dir, 'src/modeling/model.ts')), false);
@@ -152,24 +165,12 @@ test(
 );
 
 test('pnpm and no license: pnpm installs it, and its tests and train script pass', SLOW, async () => {
-  const pkg = await localLockstep();
+  await builtCheckout();
   const dir = join(tempDir(), 'pnpm-project');
-  // link: is pnpm's symlink dependency: pnpm leaves the linked package's own node_modules alone
-  ok(
-    await lockstep([
-      'init',
-      dir,
-      '--yes',
-      '--package-manager',
-      'pnpm',
-      '--license',
-      'none',
-      '--lockstep-version',
-      `link:${pkg}`,
-    ]),
-    'init',
-  );
+  ok(await lockstep(['init', dir, '--yes', '--package-manager', 'pnpm', '--license', 'none']), 'init');
   const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+  // link: is pnpm's symlink dependency: pnpm leaves the linked package's own node_modules alone
+  assert.equal(join(dir, manifest.dependencies.lockstep.replace(/^link:/, '')), join(REPO, 'pkg'));
   assert.deepEqual(manifest.pnpm.onlyBuiltDependencies, ['better-sqlite3', 'esbuild']);
   assert.equal(manifest.allowScripts, undefined);
   assert.equal(existsSync(join(dir, 'LICENSE')), false);
