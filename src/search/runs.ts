@@ -1,9 +1,9 @@
 import { LockstepError } from '../errors.ts';
 import type { Driver, Row } from '../store/driver.ts';
 import { quoteId } from '../store/driver.ts';
-import { indexName } from '../store/names.ts';
 import type { ExperimentRecord, Store } from '../store/store.ts';
 import { type Compiled, compileFilter } from './compile.ts';
+import { ensureColumnIndex, indexable, keysetPage } from './page.ts';
 import { type Expr, type Ident, parseIdent } from './parse.ts';
 import { resolveIdent, type Scope } from './resolve.ts';
 import { ensureTags } from './tags.ts';
@@ -26,6 +26,12 @@ export interface RunQuery {
   metrics?: boolean;
   /** Count the matching runs (default true); a client paging through a known total can skip it. */
   count?: boolean;
+  /**
+   * Start after the row a previous page's `next` named (instead of `offset`):
+   * with a single sort on a column of the run row, pages are read by keyset on
+   * an index of that column, as fast at row 90,000 as at row 0.
+   */
+  after?: string;
 }
 
 /** One run as a flat row: run columns, experiment columns decoded to their JS types, latest metrics. */
@@ -47,7 +53,7 @@ export async function queryRuns(
   store: Store,
   exp: ExperimentRecord,
   q: RunQuery = {},
-): Promise<{ total: number | null; rows: RunRow[] }> {
+): Promise<{ total: number | null; rows: RunRow[]; next: string | null }> {
   const driver = store.driver;
   const scope: Scope = { exp, dialect: driver.dialect, ...(q.override ? { override: q.override } : {}) };
   await ensureTags(driver);
@@ -59,17 +65,12 @@ export async function queryRuns(
   if (!Number.isInteger(offset) || offset < 0)
     throw new LockstepError('E_INPUT', `offset must be a non-negative integer, got ${offset}`);
   const sorts = q.sorts?.length ? q.sorts : [{ by: q.sort || 'started_at', order: q.order ?? 'asc' }];
-  const orderBy: string[] = [];
-  const sortParams: unknown[] = [];
-  for (const { by, order } of sorts) {
+  const resolved = sorts.map(({ by, order }) => {
     if (order !== 'asc' && order !== 'desc')
       throw new LockstepError('E_INPUT', `order must be asc or desc, got ${order}`);
-    const sort = resolveIdent(typeof by === 'string' ? parseIdent(by) : by, scope);
-    orderBy.push(`${sort.sql} ${order.toUpperCase()} NULLS LAST`);
-    sortParams.push(...sort.params);
-  }
+    return { sort: resolveIdent(typeof by === 'string' ? parseIdent(by) : by, scope), order };
+  });
   const table = quoteId(exp.tableName);
-  if (!q.sorts?.length && (!q.sort || q.sort === 'started_at')) await ensureSortIndex(driver, exp.tableName);
   const [count] =
     q.count === false
       ? [undefined]
@@ -90,11 +91,34 @@ export async function queryRuns(
     ...RUN_COLUMNS.map((c) => `t.${c}`),
     // unqualified: selectExpr aliases the column by its own name, and only `t` is in FROM
     ...cols.map(([c, info]) => (info.kind ? d.selectExpr(quoteId(c), info.kind) : quoteId(c))),
-  ];
-  const raw = await driver.all(
-    `SELECT ${select.join(', ')} FROM ${table} t WHERE ${where.sql} ORDER BY ${orderBy.join(', ')}, t.run_id LIMIT ? OFFSET ?`,
-    [...where.params, ...sortParams, limit, offset],
-  );
+  ].join(', ');
+  // several sort keys (the MLflow API) keep their own tie-break: run id ascending
+  const only = q.sorts?.length ? undefined : resolved[0];
+  const column = only ? indexable(only.sort) : undefined;
+  let raw: Row[];
+  let next: string | null = null;
+  if (only && column) {
+    await ensureColumnIndex(driver, exp.tableName, column);
+    ({ rows: raw, next } = await keysetPage(driver, {
+      table: exp.tableName,
+      select,
+      where,
+      column,
+      bigint: only.sort.kind === 'bigint',
+      order: only.order,
+      limit,
+      offset,
+      after: q.after,
+    }));
+  } else {
+    if (q.after) throw new LockstepError('E_INPUT', 'after: only a sort on one column of the runs pages by cursor');
+    const orderBy = resolved.map(({ sort, order }) => `${sort.sql} ${order.toUpperCase()} NULLS LAST`);
+    const sortParams = resolved.flatMap(({ sort }) => sort.params);
+    raw = await driver.all(
+      `SELECT ${select} FROM ${table} t WHERE ${where.sql} ORDER BY ${orderBy.join(', ')}, t.run_id LIMIT ? OFFSET ?`,
+      [...where.params, ...sortParams, limit, offset],
+    );
+  }
   const rows: RunRow[] = raw.map((r) => {
     const row: RunRow = {
       run_id: r.run_id,
@@ -110,24 +134,7 @@ export async function queryRuns(
     return row;
   });
   if (q.metrics !== false && rows.length) await addLatestMetrics(driver, exp.id, rows);
-  return { total: q.count === false ? null : Number(count?.n ?? 0), rows };
-}
-
-const indexed = new WeakMap<Driver, Set<string>>();
-
-/**
- * The default order (start time, then id) gets an index, made the first time
- * an experiment is searched: paging deep into 100,000 runs then reads the
- * index instead of sorting the table for every page.
- */
-async function ensureSortIndex(driver: Driver, table: string): Promise<void> {
-  const done = indexed.get(driver) ?? new Set<string>();
-  indexed.set(driver, done);
-  if (done.has(table)) return;
-  await driver.exec(
-    `CREATE INDEX IF NOT EXISTS ${quoteId(indexName(table, 'started'))} ON ${quoteId(table)} (started_at, run_id)`,
-  );
-  done.add(table);
+  return { total: q.count === false ? null : Number(count?.n ?? 0), rows, next };
 }
 
 /**

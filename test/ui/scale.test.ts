@@ -19,6 +19,7 @@ describe('runs table at scale', { skip: browserMissing(), timeout: 180_000 }, ()
   let errors: string[];
   let dir: string | undefined;
   const limits: number[] = [];
+  const requests: URLSearchParams[] = [];
 
   before(async () => {
     dir = tempDir();
@@ -31,7 +32,10 @@ describe('runs table at scale', { skip: browserMissing(), timeout: 180_000 }, ()
     errors = trackErrors(browser.page);
     browser.page.on('request', (r) => {
       const url = new URL(r.url());
-      if (url.pathname.endsWith('/runs')) limits.push(Number(url.searchParams.get('limit')));
+      if (url.pathname.endsWith('/runs')) {
+        limits.push(Number(url.searchParams.get('limit')));
+        requests.push(url.searchParams);
+      }
     });
   });
 
@@ -52,12 +56,27 @@ describe('runs table at scale', { skip: browserMissing(), timeout: 180_000 }, ()
     assert.ok(inDom > 10 && inDom < 100, `${inDom} rows in the DOM`);
   });
 
+  const scroll = (top: string) =>
+    browser.page.evaluate(
+      `(() => { const el = document.querySelector('[data-testid="runs-table"]'); el.scrollTop = ${top}; })()`,
+    );
+
+  it('reads the page after a loaded one by cursor, and counts only once', async () => {
+    const before = requests.length;
+    // scrolling on from the first page: the next page is asked for after the last row seen
+    await scroll(String(190 * 30));
+    await row(215).locator('a').waitFor();
+    const mine = requests.slice(before);
+    assert.ok(mine.length >= 1, 'the next page was fetched');
+    for (const q of mine) {
+      assert.ok(q.get('after'), `a page after a loaded one goes by cursor: ${q}`);
+      assert.equal(q.get('offset'), null);
+      assert.equal(q.get('count'), 'false', 'the total is known already');
+    }
+    assert.equal(requests[0]?.get('count'), null, 'the first page counts');
+  });
+
   it('loads the rows it scrolls to, page by page', async () => {
-    const page = browser.page;
-    const scroll = (top: string) =>
-      page.evaluate(
-        `(() => { const el = document.querySelector('[data-testid="runs-table"]'); el.scrollTop = ${top}; })()`,
-      );
     await scroll('el.scrollHeight');
     await row(RUNS - 1)
       .locator('a')

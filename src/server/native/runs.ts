@@ -23,9 +23,16 @@ export function registerRuns(app: Typed, ctx: ServerContext): void {
           limit: z.coerce.number().int().min(0).max(MAX_LIMIT).optional(),
           columns: z.string().max(10_000).optional(),
           count: z.enum(['true', 'false']).optional(),
+          after: z.string().max(2000).optional(),
         }),
         response: {
-          200: z.object({ total: z.number().nullable(), offset: z.number(), limit: z.number(), runs: z.array(Values) }),
+          200: z.object({
+            total: z.number().nullable(),
+            offset: z.number(),
+            limit: z.number(),
+            runs: z.array(Values),
+            next: z.string().nullable(),
+          }),
           400: ErrorBody,
           404: ErrorBody,
         },
@@ -37,7 +44,7 @@ export function registerRuns(app: Typed, ctx: ServerContext): void {
       const offset = q.offset ?? 0;
       const limit = q.limit ?? 100;
       const cols = list(q.columns);
-      const { total, rows } = await queryRuns(store, exp, {
+      const { total, rows, next } = await queryRuns(store, exp, {
         filter: q.filter,
         sort: q.sort,
         order: q.order,
@@ -45,8 +52,9 @@ export function registerRuns(app: Typed, ctx: ServerContext): void {
         limit,
         ...(cols ? { columns: cols } : {}),
         count: q.count !== 'false',
+        ...(q.after ? { after: q.after } : {}),
       });
-      return { total, offset, limit, runs: rows.map((r) => toDisplay(r) as Record<string, unknown>) };
+      return { total, offset, limit, runs: rows.map((r) => toDisplay(r) as Record<string, unknown>), next };
     },
   );
 

@@ -37,10 +37,13 @@ export interface RunRow {
 }
 
 export interface RunsPage {
-  total: number;
+  /** null when the request said `count=false` */
+  total: number | null;
   offset: number;
   limit: number;
   runs: RunRow[];
+  /** The cursor of the next page (`after=`), when the page is full and the sort pages by cursor. */
+  next: string | null;
 }
 
 export interface RunDetail {

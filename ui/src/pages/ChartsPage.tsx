@@ -116,9 +116,10 @@ function Charts({ exp }: { exp: ExperimentDetail }) {
       </div>
       {rows.state === 'loading' && <Loading what="Loading runs" />}
       {rows.state === 'error' && <ErrorBox error={rows.error} retry={rows.reload} />}
-      {rows.data && rows.data.total > data.length && (
+      {rows.data && (rows.data.total ?? 0) > data.length && (
         <p className="muted">
-          Showing the best {data.length.toLocaleString()} of {rows.data.total.toLocaleString()} runs by {label(y)}.
+          Showing the best {data.length.toLocaleString()} of {(rows.data.total ?? 0).toLocaleString()} runs by{' '}
+          {label(y)}.
         </p>
       )}
       <div className="card">

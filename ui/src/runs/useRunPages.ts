@@ -1,7 +1,9 @@
 // Pages through an experiment's runs: the table asks for the rows it shows and
 // this hook fetches the missing pages, so 100,000 runs never travel at once.
-// A change of filter, sort or columns starts a new generation; answers of an
-// older generation are dropped.
+// The page after a loaded one is asked for by the cursor the server gave
+// (`after=`, a keyset read on an index), a jump by offset; only the first page
+// counts the runs. A change of filter, sort or columns starts a new
+// generation; answers of an older generation are dropped.
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { api } from '../api/client.ts';
 import type { RunRow, RunsPage } from '../api/types.ts';
@@ -37,12 +39,15 @@ export function useRunPages(q: RunQuery, enabled = true): RunPages {
   const key = enabled ? JSON.stringify(q) : '';
   const pages = useRef(new Map<number, RunRow[]>());
   const inflight = useRef(new Map<number, AbortController>());
+  /** page → the cursor that starts it (the `next` of the page before) */
+  const cursors = useRef(new Map<number, string>());
   const [total, setTotal] = useState<number>();
   const [error, setError] = useState<Error>();
   const [version, setVersion] = useState(0);
   const [generation, setGeneration] = useState(0);
   const genRef = useRef(0);
-  const totalRef = useRef(0);
+  /** the total of this generation, -1 until the first page counted it */
+  const totalRef = useRef(-1);
   const [running, setRunning] = useState(false);
   const noteRunning = useCallback(
     () => setRunning([...pages.current.values()].some((rows) => rows.some((r) => r.status === 'running'))),
@@ -64,6 +69,7 @@ export function useRunPages(q: RunQuery, enabled = true): RunPages {
         for (let p = from; p <= to; p++) inflight.current.delete(p);
       };
       const query = JSON.parse(key) as RunQuery;
+      const after = cursors.current.get(from);
       api
         .get<RunsPage>(
           `${api.experiment(query.experiment)}/runs`,
@@ -73,8 +79,9 @@ export function useRunPages(q: RunQuery, enabled = true): RunPages {
             order: query.sort ? query.order : undefined,
             // the server adds every metric's last value by itself and refuses `metrics.*` as column names
             columns: query.columns.filter((c) => !c.startsWith('metrics.')).join(','),
-            offset: from * PAGE_SIZE,
+            ...(after ? { after } : { offset: from * PAGE_SIZE }),
             limit: (to - from + 1) * PAGE_SIZE,
+            count: totalRef.current >= 0 ? 'false' : undefined,
           },
           ctrl.signal,
         )
@@ -85,8 +92,11 @@ export function useRunPages(q: RunQuery, enabled = true): RunPages {
             for (let p = from; p <= to; p++) {
               pages.current.set(p, res.runs.slice((p - from) * PAGE_SIZE, (p - from + 1) * PAGE_SIZE));
             }
-            totalRef.current = res.total;
-            setTotal(res.total);
+            if (res.next) cursors.current.set(to + 1, res.next);
+            if (res.total !== null) {
+              totalRef.current = res.total;
+              setTotal(res.total);
+            }
             setError(undefined);
             setVersion((v) => v + 1);
             noteRunning();
@@ -107,6 +117,8 @@ export function useRunPages(q: RunQuery, enabled = true): RunPages {
     for (const c of inflight.current.values()) c.abort();
     inflight.current.clear();
     pages.current.clear();
+    cursors.current.clear();
+    totalRef.current = -1;
     setRunning(false);
     setTotal(undefined);
     setError(undefined);
@@ -162,8 +174,11 @@ export function useRunPages(q: RunQuery, enabled = true): RunPages {
           for (let p = first; p <= last; p++) {
             pages.current.set(p, res.runs.slice((p - first) * PAGE_SIZE, (p - first + 1) * PAGE_SIZE));
           }
-          totalRef.current = res.total;
-          setTotal(res.total);
+          if (res.next) cursors.current.set(last + 1, res.next);
+          if (res.total !== null) {
+            totalRef.current = res.total;
+            setTotal(res.total);
+          }
           setVersion((v) => v + 1);
           noteRunning();
         },
