@@ -89,7 +89,7 @@ export function taskConfig(
 function rawConfig(
   schema: AnySchema,
   args: CliArgs,
-): { raw: Record<string, unknown>; where: string; keyItems: unknown[] | undefined } {
+): { raw: Record<string, unknown>; keyItems: unknown[] | undefined } {
   let root: Record<string, unknown> = {};
   const files: string[] = [];
   if (args.config) {
@@ -115,7 +115,7 @@ function rawConfig(
   for (const m of args.mergeSelected) raw = merge(raw, readMapping(m, '--merge-after-select'));
   const where = `${[args.config && `--config ${args.config}`, ...args.merge.map((m) => `--merge ${m}`)].filter(Boolean).join(' ')}${args.select ? ` --select ${args.select}` : ''}`;
   if (Object.keys(raw).length) checkKeys(schema, raw, where || '--merge-after-select');
-  return { raw: structuredClone(raw), where, keyItems };
+  return { raw: structuredClone(raw), keyItems };
 }
 
 /** Whether the schema has a key (without throwing for an unknown one). */
