@@ -74,6 +74,39 @@ describe('lockstep read commands', () => {
     assert.match(csv.stdout.split('\n')[1] ?? '', /"\[1,2,3\]"/);
   });
 
+  it('sql binds values to its placeholders, typed: numbers, booleans, null, "quoted" strings, else text', async () => {
+    const sql = (...args: string[]) => cli(['sql', ...args, '--db', db]);
+    const picked = await sql(
+      'SELECT depth, lr FROM experiment_sweep WHERE depth = ? AND lr > ? ORDER BY lr',
+      '4',
+      '0.05',
+    );
+    assert.equal(picked.code, 0, picked.stderr);
+    assert.equal(picked.stdout, 'depth,lr\n4,0.1\n');
+    const done = await sql('SELECT COUNT(*) AS n FROM experiment_sweep WHERE status = ?', 'done');
+    assert.equal(done.stdout, 'n\n4\n');
+    const typed = JSON.parse(
+      (
+        await sql(
+          'SELECT typeof(?) AS a, typeof(?) AS b, ? IS NULL AS c, ? = 1 AS d, ? AS e, ? AS f, ? AS g, ? AS h',
+          '-1',
+          '"7"',
+          'null',
+          'true',
+          '[1, 2]',
+          '9007199254740993',
+          'text with spaces',
+          '2.5e3',
+          '--json',
+        )
+      ).stdout,
+    );
+    assert.deepEqual(typed, [
+      // better-sqlite3 binds every JS number as a REAL; a boolean is stored (and bound) as 1/0 on SQLite
+      { a: 'real', b: 'text', c: 1, d: 1, e: '[1, 2]', f: '9007199254740993', g: 'text with spaces', h: 2500 },
+    ]);
+  });
+
   it('bad input is one clear message and exit code 2', async () => {
     const cases: [string[], RegExp][] = [
       [['runs', 'nope', '--db', db], /no experiment named "nope" \(experiments: sweep\)/],
@@ -81,6 +114,7 @@ describe('lockstep read commands', () => {
       [['runs', 'sweep', '--db', db, '--where', 'nosuch > 1'], /no such column: nosuch/],
       [['runs', 'sweep', '--db', db, '--limit', '0'], /--limit must be a positive integer/],
       [['sql', 'SELEKT 1', '--db', db], /SQL error/],
+      [['sql', 'SELECT ? AS a', '--db', db], /SQL error: .*\(1 placeholder value given: 0\)|Too few parameter/],
       [['show', 'sweep', 'zzzz', '--db', db], /no run whose id starts with "zzzz"/],
       [['export', 'sweep', '--format', 'xml', '--db', db], /--format must be csv or json/],
       [['frobnicate'], /unknown command/],

@@ -76,18 +76,26 @@ export function registerModels(program: Command): void {
     });
 
   models
-    .command('alias <name> <alias> <version>')
+    .command('alias <name> <alias> [version]')
     .description('point an alias (champion, candidate, …) at a version, moving it from where it was')
     .option('--db <url>', DB_HELP)
-    .option('--delete', 'remove the alias instead (give any version)')
-    .action(async (name: string, alias: string, version: string, opts: Opts & { delete?: boolean }) => {
+    .option('--delete', 'remove the alias instead (no version)')
+    .action(async (name: string, alias: string, version: string | undefined, opts: Opts & { delete?: boolean }) => {
+      if (opts.delete && version !== undefined)
+        throw new LockstepError(
+          'E_INPUT',
+          'models alias --delete removes the alias wherever it points: give no version',
+        );
+      if (!opts.delete && version === undefined)
+        throw new LockstepError('E_INPUT', `give the version to point ${name}@${alias} at, or --delete to remove it`);
       await withSession(opts, async (session) => {
         if (opts.delete) {
+          const was = (await session.models.resolve({ name, alias })).version;
           await session.models.deleteAlias(name, alias);
-          process.stdout.write(`removed alias ${name}@${alias}\n`);
+          process.stdout.write(`removed alias ${name}@${alias} (it pointed at version ${was})\n`);
           return;
         }
-        const v = await session.models.setAlias(name, alias, versionNumber(version));
+        const v = await session.models.setAlias(name, alias, versionNumber(version as string));
         process.stdout.write(`models:/${name}@${alias} → version ${v.version}\n`);
       });
     });
@@ -97,18 +105,17 @@ export function registerModels(program: Command): void {
     .description('set tags (key=value) on a version; version "-" tags the model itself')
     .option('--db <url>', DB_HELP)
     .action(async (name: string, version: string, pairs: string[], opts: Opts) => {
-      await withSession(opts, async (session) => {
-        for (const pair of pairs) {
-          const eq = pair.indexOf('=');
-          if (eq <= 0) throw new LockstepError('E_INPUT', `tag "${pair}": expected key=value`);
-          await session.models.setTag(
-            name,
-            version === '-' ? null : versionNumber(version),
-            pair.slice(0, eq),
-            pair.slice(eq + 1),
-          );
-        }
+      const tags = pairs.map((pair) => {
+        const eq = pair.indexOf('=');
+        if (eq <= 0) throw new LockstepError('E_INPUT', `tag "${pair}": expected key=value`);
+        return [pair.slice(0, eq), pair.slice(eq + 1)] as const;
       });
+      const target = version === '-' ? null : versionNumber(version);
+      await withSession(opts, async (session) => {
+        for (const [key, value] of tags) await session.models.setTag(name, target, key, value);
+      });
+      const what = target === null ? `model ${name}` : `models:/${name}/${target}`;
+      process.stdout.write(`tagged ${what}: ${pairs.join(' ')}\n`);
     });
 
   models

@@ -3,9 +3,11 @@ import { LockstepError } from '../../errors.ts';
 import { filterCondition } from '../../search/index.ts';
 import { createSession, type Session } from '../../session.ts';
 import { toDisplay } from '../../store/display.ts';
+import { summariseMetrics } from '../../store/metric-summary.ts';
 import { RUN_COLUMNS } from '../../store/names.ts';
 import type { ExperimentRecord } from '../../store/store.ts';
 import { formatRows, outputMode, printRows } from '../format.ts';
+import { sqlValue } from '../sql-values.ts';
 
 interface DbOption {
   db?: string;
@@ -89,8 +91,7 @@ export function registerRead(program: Command): void {
         const id = await resolveRunId(session, exp, runRef);
         const [run] = await session.store.readRuns(exp, { runIds: [id] });
         if (!run) throw new LockstepError('E_NOT_FOUND', `run ${id} vanished while reading`);
-        const points = await session.store.readMetrics(exp, id);
-        const metrics = summariseMetrics(points);
+        const metrics = await summariseMetrics(session.store.driver, exp.id, id);
         if (opts.json) {
           process.stdout.write(`${JSON.stringify(toDisplay({ ...run, metrics }), null, 2)}\n`);
           return;
@@ -120,14 +121,20 @@ export function registerRead(program: Command): void {
     });
 
   program
-    .command('sql <statement>')
-    .description('run SQL on the database ("?" placeholders on SQLite, $1 on PostgreSQL)')
+    .command('sql <statement> [values...]')
+    .description('run SQL on the database, with values for its placeholders ("?" on SQLite, $1, $2 … on PostgreSQL)')
     .option('--db <url>', DB_HELP)
     .option('--json', 'print JSON')
     .option('--csv', 'print CSV')
-    .action(async (statement: string, opts: DbOption & FormatOptions) => {
+    .addHelpText(
+      'after',
+      '\nEach value is typed from its text: a number, true/false, null or a "quoted" string as JSON reads it;\n' +
+        'any other text is a string. Example: lockstep sql "SELECT * FROM experiment_iris WHERE k > ? AND model = ?" 3 knn',
+    )
+    .action(async (statement: string, values: string[], opts: DbOption & FormatOptions) => {
       await withSession(opts, async (session) => {
-        const rows = await session.query(statement);
+        const params = values.map((v) => sqlValue(v, session.store.driver.dialect));
+        const rows = await session.query(statement, params);
         const columns = rows[0] ? Object.keys(rows[0]) : [];
         printRows(rows, columns, outputMode(opts));
       });
@@ -214,22 +221,6 @@ async function resolveRunId(session: Session, exp: ExperimentRecord, ref: string
   if (rows.length > 1)
     throw new LockstepError('E_INPUT', `run id prefix "${ref}" is ambiguous in "${exp.name}"; give more characters`);
   return (rows[0] as { run_id: string }).run_id;
-}
-
-function summariseMetrics(points: { key: string; value: number }[]) {
-  const by = new Map<string, number[]>();
-  for (const p of points) {
-    const list = by.get(p.key) ?? [];
-    list.push(p.value);
-    by.set(p.key, list);
-  }
-  return [...by].map(([key, values]) => ({
-    key,
-    points: values.length,
-    last: values[values.length - 1],
-    min: Math.min(...values),
-    max: Math.max(...values),
-  }));
 }
 
 function indent(text: string): string {
