@@ -13,6 +13,7 @@ import { createSession } from '../session.ts';
 import { defaultUrl } from '../store/open.ts';
 import { parseArgs } from './args.ts';
 import { checkTree } from './clean.ts';
+import { closingLine } from './closing.ts';
 import { type Entry, type Main, registry, type TaskEnv } from './context.ts';
 import { debugWanted } from './debug.ts';
 import { flattenConfig } from './file.ts';
@@ -163,7 +164,10 @@ export async function runCli<S extends AnySchema>(
     } else {
       summary = await exp.execute((run) => executeTask(entry, run, env), execOptions);
     }
-    if (summary.failed === 0 && summary.notRun === 0) return { code: 0, plan: p, summary };
+    if (summary.failed === 0 && summary.notRun === 0) {
+      const message = closingLine(name, runs, summary, p.tasks !== null, p.outDir ?? null, env.lock);
+      return { code: 0, message, plan: p, summary };
+    }
     const failed = runs.filter((r) => r.status === 'failed');
     const first = failed[0]?.error;
     const message = p.tasks
@@ -265,7 +269,10 @@ export async function cli<S extends AnySchema>(
 
 /** The one place a script wrapped by `cli` reports and sets its exit code (2: bad input, 1: failure). */
 function finish(result: CliResult): void {
-  if (result.code === 0) return;
+  if (result.code === 0) {
+    if (result.message) process.stderr.write(`${result.message}\n`); // the closing line of a run
+    return;
+  }
   process.stderr.write(`${result.message ?? 'failed'}\n`);
   process.exitCode = result.code;
 }

@@ -20,6 +20,11 @@ export interface RemoteOptions extends HttpOptions {
   outbox?: string | false;
   /** Most metric points per request (default 50,000). */
   pointsPerRequest?: number;
+  /**
+   * Where the session says that it buffers to the outbox (once, when it starts) and how many writes
+   * wait there (when it closes): a function, or `false` for silence (default: a line on stderr).
+   */
+  warn?: ((message: string) => void) | false;
 }
 
 const enc = encodeURIComponent;
@@ -35,6 +40,8 @@ export class RemoteStore extends Store {
   readonly http: HttpClient;
   private outboxDb: Outbox | undefined;
   private readonly local = new Map<string, ExperimentRecord>();
+  /** Writes this session put into the outbox. */
+  private buffered = 0;
 
   constructor(
     readonly url: string,
@@ -77,17 +84,45 @@ export class RemoteStore extends Store {
   private async send<T>(method: string, path: string, body?: unknown, queued: unknown = body): Promise<T | undefined> {
     const key = randomUUID();
     const box = this.outbox();
-    if (box && box.count(this.http.base) > 0) {
-      box.add(this.http.base, method, path, queued, key);
+    const waiting = box?.count(this.http.base) ?? 0;
+    if (box && waiting > 0) {
+      this.buffer(
+        box,
+        [method, path, queued, key],
+        (at, now) =>
+          `${plural(waiting, 'earlier write')} for ${this.http.base} wait in the outbox ${at}: this session's writes queue behind them (${now} now) until "lockstep sync" sends them`,
+      );
       return undefined;
     }
     try {
       return await this.http.request<T>(method, path, body, key);
     } catch (e) {
       if (!box || !isUnreachable(e)) throw e;
-      box.add(this.http.base, method, path, queued, key);
+      this.buffer(
+        box,
+        [method, path, queued, key],
+        (at, now) =>
+          `${this.http.base} is unreachable (${(e as Error).message}): writes wait in the outbox ${at} (${now} now) until "lockstep sync" sends them`,
+      );
       return undefined;
     }
+  }
+
+  /** Queues a write; the first one of the session says why and where (the server being down is not silent). */
+  private buffer(
+    box: Outbox,
+    [method, path, body, key]: [string, string, unknown, string],
+    why: (outbox: string, waiting: number) => string,
+  ): void {
+    box.add(this.http.base, method, path, body, key);
+    if (this.buffered++ === 0) this.say(`lockstep: ${why(box.path, box.count(this.http.base))}`);
+  }
+
+  private say(message: string): void {
+    const warn = this.options.warn;
+    if (warn === false) return;
+    if (warn) warn(message);
+    else process.stderr.write(`${message}\n`);
   }
 
   override async getExperiment(name: string): Promise<ExperimentRecord | undefined> {
@@ -244,7 +279,15 @@ export class RemoteStore extends Store {
   }
 
   override async close(): Promise<void> {
+    if (this.buffered > 0 && this.outboxDb) {
+      const n = this.outboxDb.count(this.http.base);
+      this.say(
+        `lockstep: ${plural(n, 'write')} for ${this.http.base} wait in the outbox ${this.outboxDb.path}: send them with "lockstep sync"`,
+      );
+    }
     this.outboxDb?.close();
     this.outboxDb = undefined;
   }
 }
+
+const plural = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
