@@ -1,21 +1,11 @@
-import { Command, CommanderError } from 'commander';
+import { CommanderError } from 'commander';
 import { LockstepError } from '../errors.ts';
-import { VERSION } from '../version.ts';
-import { type Register, registrationsFor } from './commands/index.ts';
+import { registrationsFor } from './commands/index.ts';
 import { stopWithNpmParent } from './parent.ts';
+import { buildProgram } from './program.ts';
 
 /** Exit codes: 0 ok, 1 a failure at run time, 2 bad input (the user can fix the command). */
 const BAD_INPUT = new Set(['E_INPUT', 'E_NOT_FOUND', 'E_CONFLICT', 'E_SQL', 'E_VALUE']);
-
-export function buildProgram(commands: readonly Register[]): Command {
-  const program = new Command('lockstep')
-    .description('Reproducible, fast, SQL-queryable machine-learning experiments')
-    .version(VERSION)
-    .showHelpAfterError('(run with --help for usage)')
-    .exitOverride();
-  for (const register of commands) register(program);
-  return program;
-}
 
 /** The only place in lockstep that ends the process. */
 export async function main(argv: string[] = process.argv): Promise<void> {

@@ -1,7 +1,8 @@
 import { ALIASES } from './args.ts';
 import { type AnySchema, fieldsOf, typeOf, unwrap } from './schema.ts';
 
-const OPTIONS: [string, string][] = [
+/** The options every `cli(schema, main)` script takes (`lockstep run script.ts …`); docs/commands.md lists them too. */
+export const SCRIPT_OPTIONS: [string, string][] = [
   ['--config FILE', 'a YAML file of config values (partial: the rest keeps its defaults)'],
   ['--merge FILE', 'merge another YAML file over --config, before --select (repeatable)'],
   ['--select KEY', 'use the section KEY of a multi-stage --config file'],
@@ -26,7 +27,7 @@ const OPTIONS: [string, string][] = [
 ];
 
 /** FlexLock's spellings, grouped under the lockstep flag they stand for. */
-function aliasLine(): string {
+export function aliasLine(): string {
   const by = new Map<string, string[]>();
   for (const [alias, name] of Object.entries(ALIASES)) by.set(name, [...(by.get(name) ?? []), alias]);
   return [...by].map(([name, aliases]) => `${aliases.join('/')} = ${name}`).join(', ');
@@ -83,13 +84,13 @@ export function helpText(script: string, schema: AnySchema, description?: string
       .map((c, i) => c.padEnd(width[i] as number))
       .join('  ')}  ${r[3]}`.trimEnd(),
   );
-  const optWidth = Math.max(...OPTIONS.map(([o]) => o.length));
+  const optWidth = Math.max(...SCRIPT_OPTIONS.map(([o]) => o.length));
   return [
     `Usage: ${script} [options]`,
     ...(description ? ['', description] : []),
     '',
     'Options:',
-    ...OPTIONS.map(([o, d]) => `  ${o.padEnd(optWidth)}  ${d}`),
+    ...SCRIPT_OPTIONS.map(([o, d]) => `  ${o.padEnd(optWidth)}  ${d}`),
     '',
     `FlexLock's spellings work too: ${aliasLine()}`,
     '',

@@ -44,7 +44,10 @@ export function registerInit(program: Command): void {
     .option('--data-remote <remote>', 'rclone remote for data:push/data:pull, e.g. s3:bucket/project (default: none)')
     .option('--no-example', 'empty stage skeletons instead of the example pipeline')
     .option('--no-git', 'skip git init and the first commit')
-    .option('--lockstep-version <spec>', 'the lockstep dependency: a range or spec such as file:../lockstep')
+    .option(
+      '--lockstep-version <spec>',
+      'the lockstep dependency (default: ^VERSION when lockstep came from a registry; from a checkout, a path to its pkg/ directory; from a tarball, that file)',
+    )
     .option('-y, --yes', 'no prompts: flags, then defaults, for every choice')
     .addHelpText(
       'after',
