@@ -15,6 +15,11 @@ await exp.persist();
 const runIds = [...exp.runs].map((r) => r.id);
 const server = await startServer({ session, port: 0, uiRoot: false });
 process.stdout.write(`${JSON.stringify({ address: server.url, db, runIds, experimentId: exp.id })}\n`);
+// the bench asks for this process's CPU time around each phase: CPU per point does not depend on what else runs
+process.on('SIGUSR2', () => {
+  const { user, system } = process.cpuUsage();
+  process.stdout.write(`${JSON.stringify({ cpuMicros: user + system })}\n`);
+});
 process.once('SIGTERM', async () => {
   await server.close();
   await session.close();

@@ -21,7 +21,8 @@ const fieldOf = (item: Item, where: string): string => {
   return [where, ...shown].join('.');
 };
 
-function badString(s: string): string | undefined {
+/** Why a string cannot be stored as text (a NUL, a lone surrogate), or undefined when it can. */
+export function badString(s: string): string | undefined {
   if (s.includes('\u0000')) return 'contains a NUL character, which text columns cannot hold';
   if (!isWellFormed(s)) return 'contains a lone surrogate (not valid Unicode); send well-formed UTF-16 text';
   return undefined;
@@ -63,10 +64,17 @@ function fail(field: string, why: string): HttpError {
   return new HttpError(400, 'E_INPUT', `${field}: ${why}`, { field });
 }
 
+/** Route config: `checksInput` marks a route whose body validator runs {@link checkInput} itself (or an equivalent). */
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    checksInput?: boolean;
+  }
+}
+
 /** Checks every request's body, query string and path parameters before its schema runs. */
 export function installInputChecks(app: FastifyInstance): void {
   app.addHook('preValidation', async (req) => {
-    if (req.body !== undefined) checkInput(req.body, 'body');
+    if (req.body !== undefined && !req.routeOptions.config?.checksInput) checkInput(req.body, 'body');
     checkInput(req.query, 'querystring');
     checkInput(req.params, 'params');
   });

@@ -6,21 +6,21 @@ import type { ServerContext, Typed } from '../context.ts';
 import { keyOf } from '../idempotency.ts';
 import { appendPoints } from '../native/metrics.ts';
 import { requireRun } from '../native/shared.ts';
+import { logBatchValidator } from './batch.ts';
 import { invalid, notFound, type RunLocator } from './ids.ts';
 import {
   Double,
   Int64,
   Key,
+  LogBatch,
   MAX_ENTITIES_PER_BATCH,
   MAX_METRICS_PER_BATCH,
   MAX_PARAM_VALUE,
   MAX_PARAMS_TAGS_PER_BATCH,
   MAX_TAG_VALUE,
-  Metric,
+  type Metric,
   Millis,
-  Param,
   RunRef,
-  Tag,
 } from './schemas.ts';
 
 type Params = { key: string; value: string }[];
@@ -54,8 +54,7 @@ export function registerMlflowLogging(app: Typed, { store }: ServerContext, runs
     requestKey?: string,
   ) => {
     if (metrics.length === 0) return;
-    const points = metrics.map((m) => ({ key: m.key, value: m.value, step: m.step ?? 0, timestamp: m.timestamp }));
-    await appendPoints(store.driver, exp.id, runId, points, requestKey);
+    await appendPoints(store.driver, exp.id, runId, metrics, requestKey);
   };
 
   const logTags = async (exp: ExperimentRecord, runId: string, tags: { key: string; value: string }[]) => {
@@ -112,14 +111,12 @@ export function registerMlflowLogging(app: Typed, { store }: ServerContext, runs
   app.post(
     '/runs/log-batch',
     {
+      config: { checksInput: true },
+      validatorCompiler: logBatchValidator,
       schema: {
         tags: ['mlflow'],
         description: `At most ${MAX_METRICS_PER_BATCH} metrics, ${MAX_PARAMS_TAGS_PER_BATCH} params and ${MAX_PARAMS_TAGS_PER_BATCH} tags, ${MAX_ENTITIES_PER_BATCH} in all (MLflow's limits).`,
-        body: RunRef.extend({
-          metrics: z.array(Metric).max(MAX_METRICS_PER_BATCH).optional(),
-          params: z.array(Param).max(MAX_PARAMS_TAGS_PER_BATCH).optional(),
-          tags: z.array(Tag).max(MAX_PARAMS_TAGS_PER_BATCH).optional(),
-        }),
+        body: LogBatch,
       },
     },
     async (req) => {

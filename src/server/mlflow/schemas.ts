@@ -37,6 +37,13 @@ export const Metric = z.object({ key: Key, value: Double, timestamp: Millis, ste
 /** Every run request names the run by `run_id`, `run_uuid` (deprecated) or both. */
 export const RunRef = z.object({ run_id: z.string().min(1).optional(), run_uuid: z.string().min(1).optional() });
 
+/** The body of `runs/log-batch`. */
+export const LogBatch = RunRef.extend({
+  metrics: z.array(Metric).max(MAX_METRICS_PER_BATCH).optional(),
+  params: z.array(Param).max(MAX_PARAMS_TAGS_PER_BATCH).optional(),
+  tags: z.array(Tag).max(MAX_PARAMS_TAGS_PER_BATCH).optional(),
+});
+
 export const ViewType = z
   .union([z.enum(['ACTIVE_ONLY', 'DELETED_ONLY', 'ALL']), z.union([z.literal(1), z.literal(2), z.literal(3)])])
   .transform((v) => (typeof v === 'number' ? (['ACTIVE_ONLY', 'DELETED_ONLY', 'ALL'] as const)[v - 1] : v));

@@ -1,18 +1,32 @@
 import type { Driver } from '../../store/driver.ts';
 import { appliedIn, remember } from '../idempotency.ts';
 
-/** One request's points, waiting for the next group transaction. */
+/** A point as a request gives it (an MLflow metric as parsed: no step means step 0). */
+export interface PointIn {
+  key: string;
+  value: number;
+  step?: number | undefined;
+  timestamp: number;
+}
+
+/** One request's points of one run, waiting for the next group transaction. */
 interface Job {
   experimentId: string;
-  rows: readonly { runId: string; key: string; value: number; step: number; timestamp: number }[];
+  runId: string;
+  points: readonly PointIn[];
   key: string | undefined;
   done: (written: boolean) => void;
   fail: (e: unknown) => void;
 }
 
+/** Rows per INSERT: one prepared statement of this many rows does most of the work. */
 const CHUNK = 100;
-const INSERT_POINTS = 'INSERT INTO metrics (experiment_id, run_id, key, step, "timestamp", value) VALUES ';
+const COLUMNS = 6;
 const MAX_GROUP = 64;
+const insertSql = (rows: number) =>
+  `INSERT INTO metrics (experiment_id, run_id, key, step, "timestamp", value) VALUES ${new Array(rows).fill('(?, ?, ?, ?, ?, ?)').join(', ')}`;
+const FULL = insertSql(CHUNK);
+const shorter = new Map<number, string>();
 
 /**
  * Group commit for metric points: requests that arrive while a transaction
@@ -72,17 +86,38 @@ export class GroupWriter {
           continue;
         }
         if (job.key !== undefined) keys.add(job.key);
-        for (let i = 0; i < job.rows.length; i += CHUNK) {
-          const part = job.rows.slice(i, i + CHUNK);
-          const params: unknown[] = [];
-          for (const p of part) params.push(job.experimentId, p.runId, p.key, p.step, p.timestamp, p.value);
-          await tx.run(`${INSERT_POINTS}${part.map(() => '(?, ?, ?, ?, ?, ?)').join(', ')}`, params);
-        }
+        await insertRows(tx, job);
         await remember(tx, job.key);
         written.push(true);
       }
     });
     return written;
+  }
+}
+
+/** The points of a job in multi-row INSERTs of one prepared shape, the parameters in one reused array. */
+async function insertRows(tx: Driver, job: Job): Promise<void> {
+  const { points, experimentId, runId } = job;
+  const full = new Array(CHUNK * COLUMNS);
+  for (let i = 0; i < points.length; i += CHUNK) {
+    const n = Math.min(CHUNK, points.length - i);
+    const params = n === CHUNK ? full : new Array(n * COLUMNS);
+    let k = 0;
+    for (let j = i; j < i + n; j++) {
+      const p = points[j] as PointIn;
+      params[k++] = experimentId;
+      params[k++] = runId;
+      params[k++] = p.key;
+      params[k++] = p.step ?? 0;
+      params[k++] = p.timestamp;
+      params[k++] = p.value;
+    }
+    let sql = FULL;
+    if (n !== CHUNK) {
+      sql = shorter.get(n) ?? insertSql(n);
+      shorter.set(n, sql);
+    }
+    await tx.run(sql, params);
   }
 }
 

@@ -5,7 +5,7 @@ import { downsampleSeries, type SeriesPoint as StoredPoint } from '../../store/s
 import type { ServerContext, Typed } from '../context.ts';
 import { keyOf, seen } from '../idempotency.ts';
 import { toDisplay } from '../values.ts';
-import { groupWriter } from './group-commit.ts';
+import { groupWriter, type PointIn } from './group-commit.ts';
 import { PointsBody, pointValue } from './run-schemas.ts';
 import { ErrorBody, list, NameParams, RunParams, runExists } from './shared.ts';
 
@@ -22,43 +22,20 @@ const display = (p: StoredPoint) => ({
 });
 const MaxPoints = z.coerce.number().int().min(4).max(100_000).optional();
 
-export interface PointWrite {
-  runId: string;
-  key: string;
-  value: number;
-  step: number;
-  timestamp: number;
-}
-
 /**
- * Inserts points in one transaction together with the request's idempotency
- * key, so a retried request stores them once. Answers false (and writes
- * nothing) for a key already applied.
+ * Appends points to one run's series in one transaction together with the
+ * request's idempotency key, so a retried request stores them once. Answers
+ * false (and writes nothing) for a key already applied.
  */
-export async function insertPoints(
-  driver: Driver,
-  experimentId: string,
-  points: readonly PointWrite[],
-  requestKey?: string,
-): Promise<boolean> {
-  if (await seen(driver, requestKey)) return false;
-  return groupWriter(driver).submit({ experimentId, rows: points, key: requestKey });
-}
-
-/** Appends points to one run's series, at most once per idempotency key. */
-export function appendPoints(
+export async function appendPoints(
   driver: Driver,
   experimentId: string,
   runId: string,
-  points: readonly { key: string; value: number; step: number; timestamp: number }[],
+  points: readonly PointIn[],
   requestKey?: string,
 ): Promise<boolean> {
-  return insertPoints(
-    driver,
-    experimentId,
-    points.map((p) => ({ ...p, runId })),
-    requestKey,
-  );
+  if (await seen(driver, requestKey)) return false;
+  return groupWriter(driver).submit({ experimentId, runId, points, key: requestKey });
 }
 
 export function registerMetrics(app: Typed, { store }: ServerContext): void {
