@@ -26,11 +26,18 @@ export interface Dialect {
   readonly seriesBuckets: SeriesBuckets;
 }
 
+/** Rows made one at a time into one array the driver reuses: 10^5 rows need no array each. */
+export interface RowSource {
+  count: number;
+  /** Writes row `i` into `row` (its length is the number of columns). */
+  fill(i: number, row: unknown[]): void;
+}
+
 /** Rows to insert with one statement shape; `conflict` turns it into an upsert. */
 export interface InsertSpec {
   table: string;
   columns: readonly string[];
-  rows: readonly (readonly unknown[])[];
+  rows: readonly (readonly unknown[])[] | RowSource;
   /** Upsert on these key columns: update every other column. */
   conflict?: readonly string[];
   /** Update a conflicting row only where this holds (the existing row is the table's name, the new one `excluded`). */
@@ -82,4 +89,9 @@ export function quoteId(name: string): string {
 /** Integers come back as numbers when they fit, as bigints when they do not. */
 export function normaliseInteger(v: bigint): number | bigint {
   return v >= -9007199254740991n && v <= 9007199254740991n ? Number(v) : v;
+}
+
+/** How many rows an insert has, whether given as arrays or as a source. */
+export function rowCount(rows: InsertSpec['rows']): number {
+  return Array.isArray(rows) ? rows.length : (rows as RowSource).count;
 }

@@ -1,4 +1,4 @@
-import type { Dialect, Driver, InsertSpec, Row } from './driver.ts';
+import { type Dialect, type Driver, type InsertSpec, type Row, rowCount } from './driver.ts';
 
 /**
  * One database operation, as data. A transaction body written as a generator
@@ -37,7 +37,7 @@ export function* exec(sql: string): Ops<void> {
 }
 
 export function* insert(spec: InsertSpec): Ops<void> {
-  if (spec.rows.length) yield { op: 'insert', spec };
+  if (rowCount(spec.rows)) yield { op: 'insert', spec };
 }
 
 /** Runs a body on an async driver (inside the caller's transaction). */

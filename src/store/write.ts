@@ -90,12 +90,10 @@ function* upsertRows(
   const kinds = cols.map((c) => (columns[c] as ColumnInfo).kind);
   const sources = cols.map((c) => sourceOf((columns[c] as ColumnInfo).role));
   const keys = cols.map((c) => (columns[c] as ColumnInfo).key);
-  const rows: unknown[][] = new Array(runs.length);
   let lastSteps: readonly string[] | null | undefined;
   let lastStepsText: string | null = null;
-  for (let i = 0; i < runs.length; i++) {
+  const fill = (i: number, row: unknown[]) => {
     const r = runs[i] as RunWrite;
-    const row: unknown[] = new Array(FIXED + cols.length);
     row[0] = r.id;
     row[1] = r.status;
     row[2] = d.toParam('date', r.startedAt);
@@ -118,13 +116,12 @@ function* upsertRows(
       const kind = kinds[c] as Kind | null;
       row[FIXED + c] = v == null || kind === null ? null : kind === 'binary' ? encodeValue(v) : d.toParam(kind, v);
     }
-    rows[i] = row;
-  }
+  };
   const table = quoteId(tableName);
   yield* insert({
     table: tableName,
     columns: [...ROW_COLUMNS, ...cols],
-    rows,
+    rows: { count: runs.length, fill },
     conflict: ['run_id'],
     // a late writer (an older attempt, a worker whose lease was taken over) never overwrites a newer execution
     conflictWhere: `${table}.run_attempt <= excluded.run_attempt`,

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
+import { dirname } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { steps } from '../../src/exec/steps.ts';
 import { isLockstepError, type Session } from '../../src/index.ts';
 import { backends, tempDir, withFreshSession } from '../helpers.ts';
@@ -135,6 +137,20 @@ for (const backend of backends()) {
         assert.equal(again.executed, 200 - sum.done);
         const rows = await s.query(`SELECT COUNT(*) AS n FROM experiment_failfast WHERE status = 'done'`);
         assert.equal(Number(rows[0]?.n), 200);
+      }));
+
+    it('TypeScript steps compiled once for the workers keep their import.meta of the source file', () =>
+      withSession(async (s) => {
+        const exp = await s.createExperiment('where');
+        exp.addRuns(xs(4));
+        for (const isolate of ['threads', 'processes'] as const) {
+          const sum = await exp.execute(steps(FIXTURE, 'whereIsMyModule'), { jobs: 2, isolate, rerun: true });
+          assert.equal(sum.done, 4);
+          for (const run of exp.runs) {
+            assert.equal(run.fields.url, FIXTURE);
+            assert.equal(run.fields.dir, dirname(fileURLToPath(FIXTURE)));
+          }
+        }
       }));
 
     it('times out a busy run by replacing its worker; the other runs finish', () =>

@@ -10,6 +10,7 @@ import { LockstepError } from '../../errors.ts';
 import type { Progress } from '../progress.ts';
 import type { Recorder } from '../recorder.ts';
 import type { OnFinished, StepRef } from '../types.ts';
+import { compiledRefs, compiledWorker } from './compile.ts';
 import { Dispatcher } from './dispatcher.ts';
 import type { LiveMessage, PoolTask, WorkerData } from './protocol.ts';
 
@@ -37,11 +38,16 @@ export interface PoolOptions {
   skip?: (run: Run) => boolean;
 }
 
-/** The worker file: compiled JS in the package, a small JS shim over the TypeScript sources in a checkout. */
-function entryUrl(): URL {
-  return import.meta.url.endsWith('.ts')
-    ? new URL('./dev-entry.mjs', import.meta.url)
-    : new URL('./worker.js', import.meta.url);
+/**
+ * The worker file: compiled JS in the package; in a checkout, the TypeScript
+ * worker compiled once by the parent, or (when that cannot be done) a small
+ * JS shim that loads it through tsx.
+ */
+async function entryUrl(): Promise<string> {
+  if (!import.meta.url.endsWith('.ts')) return new URL('./worker.js', import.meta.url).href;
+  return (
+    (await compiledWorker(new URL('./worker.ts', import.meta.url))) ?? new URL('./dev-entry.mjs', import.meta.url).href
+  );
 }
 
 /**
@@ -83,7 +89,9 @@ export class RunPool {
   /** Starts the workers and loads the steps in each: a missing module or export fails here, before any run. */
   static async start(o: PoolOptions): Promise<RunPool> {
     const liveChannel = `lockstep-live-${randomUUID()}`;
-    const workerData: WorkerData = { steps: o.steps, config: o.config, liveMs: o.liveMs ?? 1000, liveChannel };
+    // TypeScript steps are compiled here once, not by tsx in every worker
+    const [filename, workerSteps] = await Promise.all([entryUrl(), compiledRefs(o.steps)]);
+    const workerData: WorkerData = { steps: workerSteps, config: o.config, liveMs: o.liveMs ?? 1000, liveChannel };
     const processes = o.isolate === 'processes';
     let dataDir: string | undefined;
     if (processes) {
@@ -91,7 +99,7 @@ export class RunPool {
       writeFileSync(join(dataDir, 'data'), serialize(workerData));
     }
     const pool = new Tinypool({
-      filename: entryUrl().href,
+      filename,
       runtime: processes ? 'child_process' : 'worker_threads',
       minThreads: o.jobs,
       maxThreads: o.jobs,

@@ -1,7 +1,8 @@
+import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { LockstepError } from '../../errors.ts';
 import type { Driver, InsertSpec, Row } from '../driver.ts';
-import { quoteId } from '../driver.ts';
+import { quoteId, type RowSource, rowCount } from '../driver.ts';
 import { insertSql } from '../sql.ts';
 import { type PgTarget, pgTarget } from './connect.ts';
 import { postgresDialect } from './dialect.ts';
@@ -91,7 +92,7 @@ export class PostgresDriver implements Driver {
     return runOn(this.pool, sql, params);
   }
   async insert(spec: InsertSpec): Promise<void> {
-    if (spec.rows.length === 0) return;
+    if (rowCount(spec.rows) === 0) return;
     await this.transaction((tx) => tx.insert(spec));
   }
 
@@ -214,23 +215,61 @@ async function runOn(q: Queryable, sql: string, params: readonly unknown[]): Pro
   return res.rowCount ?? 0;
 }
 
+/** `($1, $2), ($3, $4)` for n rows of w columns, made once per shape. */
+const tupleTexts = new Map<string, string>();
+function tuplesOf(w: number, n: number): string {
+  const key = `${w}x${n}`;
+  let text = tupleTexts.get(key);
+  if (!text) {
+    const tuples: string[] = new Array(n);
+    for (let r = 0; r < n; r++) {
+      const marks: string[] = new Array(w);
+      for (let c = 0; c < w; c++) marks[c] = `$${r * w + c + 1}`;
+      tuples[r] = `(${marks.join(', ')})`;
+    }
+    text = tuples.join(', ');
+    if (tupleTexts.size > 64) tupleTexts.clear();
+    tupleTexts.set(key, text);
+  }
+  return text;
+}
+
+/** Multi-row INSERTs of up to 1000 rows (the parameter limit permitting), each a named prepared statement. */
 async function insertOn(q: Queryable, spec: InsertSpec): Promise<void> {
   const width = spec.columns.length;
+  const total = rowCount(spec.rows);
   const perChunk = Math.max(1, Math.min(1000, Math.floor(MAX_PARAMS / Math.max(1, width))));
-  for (let start = 0; start < spec.rows.length; start += perChunk) {
-    const chunk = spec.rows.slice(start, start + perChunk);
-    const params: unknown[] = [];
-    const tuples: string[] = [];
-    for (const row of chunk) {
-      const marks: string[] = [];
-      for (const v of row) {
-        params.push(v);
-        marks.push(`$${params.length}`);
+  const arrays = Array.isArray(spec.rows) ? (spec.rows as readonly (readonly unknown[])[]) : null;
+  const source = arrays ? null : (spec.rows as RowSource);
+  const row: unknown[] = new Array(width);
+  for (let start = 0; start < total; start += perChunk) {
+    const n = Math.min(perChunk, total - start);
+    const params: unknown[] = new Array(n * width);
+    let p = 0;
+    for (let i = start; i < start + n; i++) {
+      let r: readonly unknown[];
+      if (arrays) r = arrays[i] as readonly unknown[];
+      else {
+        (source as RowSource).fill(i, row);
+        r = row;
       }
-      tuples.push(`(${marks.join(', ')})`);
+      for (let c = 0; c < width; c++) params[p++] = r[c];
     }
-    await q.query(insertSql(spec, tuples.join(', ')), params);
+    const text = insertSql(spec, tuplesOf(width, n));
+    await q.query({ name: statementName(text), text, values: params });
   }
+}
+
+/** A short name for a statement text: PostgreSQL parses and plans it once per connection. */
+const names = new Map<string, string>();
+function statementName(text: string): string {
+  let name = names.get(text);
+  if (!name) {
+    name = `lockstep_${createHash('sha1').update(text).digest('hex').slice(0, 16)}`;
+    if (names.size > 256) names.clear();
+    names.set(text, name);
+  }
+  return name;
 }
 
 async function userQuery(q: Queryable, sql: string, params: readonly unknown[]): Promise<Row[]> {

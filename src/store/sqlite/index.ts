@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { LockstepError } from '../../errors.ts';
 import type { Driver, InsertSpec, Row } from '../driver.ts';
-import { normaliseInteger } from '../driver.ts';
+import { normaliseInteger, type RowSource, rowCount } from '../driver.ts';
 import type { SyncTx } from '../ops.ts';
 import { insertSql } from '../sql.ts';
 import { sqliteDialect } from './dialect.ts';
@@ -92,13 +92,25 @@ export class SqliteDriver implements Driver {
 
   async insert(spec: InsertSpec): Promise<void> {
     if (this.gate) await this.waitGate();
+    if (rowCount(spec.rows) === 0) return;
     if (this.db.inTransaction) this.insertNow(spec);
     else this.db.transaction(() => this.insertNow(spec)).immediate();
   }
   private insertNow(spec: InsertSpec): void {
-    if (spec.rows.length === 0) return;
+    const rows = spec.rows;
+    if (rowCount(rows) === 0) return;
     const stmt = this.prepare(insertSql(spec));
-    for (const row of spec.rows) stmt.run(...row);
+    if (Array.isArray(rows)) {
+      for (const row of rows as readonly (readonly unknown[])[]) stmt.run(row);
+      return;
+    }
+    // better-sqlite3 binds at once: one array serves every row
+    const src = rows as RowSource;
+    const row = new Array(spec.columns.length);
+    for (let i = 0; i < src.count; i++) {
+      src.fill(i, row);
+      stmt.run(row);
+    }
   }
 
   async transaction<T>(fn: (tx: Driver) => Promise<T>): Promise<T> {
