@@ -158,5 +158,65 @@ for (const backend of backends()) {
         await server.close();
       }
     });
+
+    it('streams a running run through the server, and into the outbox while the server is down', async () => {
+      const liveBox = join(tempDir(), 'outbox.db');
+      const options = { session: local, tokens: { write: [TOKEN] }, uiRoot: false as const };
+      let server = await startServer({ ...options, port: 0 });
+      const port = Number(new URL(server.url).port);
+      const remote = await createSession(server.url, { token: TOKEN, remote: { outbox: liveBox, retries: 0 } });
+      const exp = await remote.createExperiment('live-remote');
+      const run = exp.addRun({ lr: 0.1 });
+      const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+      const executing = exp.execute(
+        async (r) => {
+          for (let i = 0; i < 80; i++) {
+            r.log('loss', 1 / (i + 1), i);
+            await sleep(25);
+          }
+        },
+        { liveMs: 200, leaseMs: 5000, quiet: true },
+      );
+      const points = async () =>
+        (
+          await local.query(
+            `SELECT step FROM metrics WHERE run_id = ${local.dialect === 'postgres' ? '$1' : '?'} ORDER BY step`,
+            [run.id],
+          )
+        ).map((p) => Number(p.step));
+      // the server's database shows the run running, and its points, while it runs
+      const deadline = Date.now() + 15_000;
+      for (;;) {
+        const [row] = await local.query('SELECT status FROM experiment_live_remote').catch(() => []);
+        if (row?.status === 'running' && (await points()).length >= 5) break;
+        if (Date.now() > deadline) assert.fail('the running run never reached the server');
+        await sleep(20);
+      }
+      // the server goes away for a while: the run goes on, its writes wait in the outbox
+      await server.close();
+      await sleep(500);
+      const summary = await executing;
+      assert.equal(summary.done, 1);
+      const waiting = new Outbox(liveBox);
+      assert.ok(waiting.count(server.url) > 0, 'writes waited in the outbox');
+      waiting.close();
+      server = await startServer({ ...options, port });
+      try {
+        const sent = await syncOutbox({ outbox: liveBox, token: TOKEN });
+        assert.ok((sent.servers[0]?.sent ?? 0) > 0);
+        const steps = await points();
+        assert.deepEqual(
+          steps,
+          Array.from({ length: 80 }, (_, i) => i),
+          'every point once, none lost',
+        );
+        const [row] = await local.query('SELECT status, run_attempt FROM experiment_live_remote');
+        assert.equal(row?.status, 'done');
+        assert.equal(Number(row?.run_attempt), 1);
+      } finally {
+        await remote.close();
+        await server.close();
+      }
+    });
   });
 }
