@@ -36,7 +36,7 @@ export interface LockLink {
   hash: string;
 }
 
-/** The content of a `run.lock` file, field by field (see the README's "Run locks"). */
+/** The content of a `run.lock` file, field by field (see docs/run-locks.md). */
 export interface RunLock {
   version: number;
   id: string;

@@ -8,6 +8,7 @@ import { test } from 'node:test';
 import { parse } from 'yaml';
 import { createSession } from '../../src/index.ts';
 import { shellBlocksOf } from '../docs/blocks.ts';
+import { runServerBlock } from '../docs/walk.ts';
 import { tempDir } from '../helpers.ts';
 import { builtCheckout, type Done, lockstep, npmInstall, ok, REPO, sh } from './helpers.ts';
 
@@ -80,6 +81,11 @@ test(
     assert.match(output('npx lockstep lock verify'), /matches/);
     for (const stage of ['train', 'features', 'dataset'])
       assert.match(output('npx lockstep lineage'), new RegExp(`\\b${stage}\\b`));
+    // the web UI block: it starts, says where, and stops (the commands around it ran above)
+    for (const block of blocks.filter((b) => b.marker === 'server')) {
+      const served = await runServerBlock(block, dir);
+      assert.equal(served.code, 0, served.output);
+    }
 
     const { rows, loss } = await trainRuns(dir);
     assert.equal(rows.length, 1);
