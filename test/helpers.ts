@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { createSession, type Session } from '../src/index.ts';
@@ -146,4 +147,16 @@ export async function runCli(args: string[], env: Record<string, string> = {}) {
     const err = e as { code: number; stdout: string; stderr: string };
     return { code: err.code, stdout: err.stdout, stderr: err.stderr };
   }
+}
+
+/** A writable stream that keeps what is written to it (progress output in tests). */
+export function capture(): { stream: NodeJS.WriteStream; text: () => string } {
+  let text = '';
+  const stream = new Writable({
+    write(chunk, _enc, cb) {
+      text += chunk;
+      cb();
+    },
+  }) as unknown as NodeJS.WriteStream;
+  return { stream, text: () => text };
 }

@@ -1,23 +1,11 @@
 import assert from 'node:assert/strict';
-import { Writable } from 'node:stream';
 import { after, describe, it } from 'node:test';
 import { Progress, type ProgressState, progressLine } from '../../src/exec/progress.ts';
 import { steps } from '../../src/exec/steps.ts';
 import { isLockstepError, type Run, type Session } from '../../src/index.ts';
-import { backends, withFreshSession } from '../helpers.ts';
+import { backends, capture, withFreshSession } from '../helpers.ts';
 
 const FIXTURE = new URL('./fixtures/steps.ts', import.meta.url).href;
-
-function capture(): { stream: NodeJS.WriteStream; text: () => string } {
-  let text = '';
-  const stream = new Writable({
-    write(chunk, _enc, cb) {
-      text += chunk;
-      cb();
-    },
-  }) as unknown as NodeJS.WriteStream;
-  return { stream, text: () => text };
-}
 
 describe('progress', () => {
   it('prints plain lines without a terminal, and nothing when quiet', () => {

@@ -2,10 +2,10 @@
 // demo's cross-validation) once showed nothing until the end, on a terminal
 // and through a pipe alike.
 import assert from 'node:assert/strict';
-import { Writable } from 'node:stream';
 import { it } from 'node:test';
 import { Progress, type ProgressState } from '../../src/exec/progress.ts';
 import { createSession } from '../../src/index.ts';
+import { capture } from '../helpers.ts';
 
 const busy = (ms: number) => {
   const end = Date.now() + ms;
@@ -33,13 +33,7 @@ it('an inline execution of steps that block the thread updates its progress whil
 });
 
 it('on a terminal the bar is drawn while a blocking execution runs', () => {
-  let text = '';
-  const stream = new Writable({
-    write(chunk, _enc, cb) {
-      text += chunk;
-      cb();
-    },
-  }) as unknown as NodeJS.WriteStream;
+  const { stream, text } = capture();
   Object.assign(stream, {
     isTTY: true,
     columns: 100,
@@ -52,28 +46,22 @@ it('on a terminal the bar is drawn while a blocking execution runs', () => {
     busy(120);
     p.tick(false);
   }
-  assert.match(text, /[23]\/4 runs \| 0 failed/, 'drawn before the end');
+  assert.match(text(), /[23]\/4 runs \| 0 failed/, 'drawn before the end');
   p.tick(false);
   p.stop();
-  assert.match(text, /4\/4 runs \| 0 failed/);
+  assert.match(text(), /4\/4 runs \| 0 failed/);
 });
 
 it('without a terminal the first line comes once the delay has passed, not a whole interval later', () => {
-  let text = '';
-  const stream = new Writable({
-    write(chunk, _enc, cb) {
-      text += chunk;
-      cb();
-    },
-  }) as unknown as NodeJS.WriteStream;
+  const { stream, text } = capture();
   const p = new Progress(5, { stream, progress: 'lines', delayMs: 50, lineEveryMs: 10_000 });
   for (let i = 0; i < 5; i++) {
     busy(60); // drawing is throttled to one update per 100 ms
     p.tick(false);
   }
   p.stop();
-  const lines = text.trim().split('\n');
-  assert.equal(lines.length, 2, text);
+  const lines = text().trim().split('\n');
+  assert.equal(lines.length, 2, text());
   assert.match(lines[0] ?? '', /^lockstep: [1-4]\/5 runs, 0 failed/);
   assert.match(lines[1] ?? '', /^lockstep: 5\/5 runs, 0 failed, .* \(finished\)$/);
 });
