@@ -147,7 +147,7 @@ function decode(driver: Driver, row: Row): LockRecord {
 /** Lock records, newest first: only active ones unless `all`. */
 export async function listLocks(
   driver: Driver,
-  options: { all?: boolean; runDir?: string } = {},
+  options: { all?: boolean; runDir?: string; limit?: number } = {},
 ): Promise<LockRecord[]> {
   await initLocks(driver);
   const where: string[] = [];
@@ -160,9 +160,10 @@ export async function listLocks(
     where.push('run_dir = ?');
     params.push(options.runDir);
   }
+  const limit = options.limit === undefined ? '' : ' LIMIT ?';
   const rows = await driver.all(
-    `SELECT * FROM locks${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, id`,
-    params,
+    `SELECT * FROM locks${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, id${limit}`,
+    options.limit === undefined ? params : [...params, options.limit],
   );
   return rows.map((r) => decode(driver, r));
 }

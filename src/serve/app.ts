@@ -92,7 +92,7 @@ export async function createServeApp(options: ServeOptions): Promise<ServeApp> {
   installServeErrors(app);
   installNotFound(app);
   installHostCheck(app, boundNames('127.0.0.1', options.allowedHosts ?? []));
-  installAuth(app, normaliseTokens(options.tokens));
+  await installAuth(app, normaliseTokens(options.tokens));
   installInputChecks(app);
   app.addHook('onResponse', (req, reply, done) => {
     req.log.info(

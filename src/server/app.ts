@@ -95,7 +95,7 @@ export async function createServer(options: ServerOptions): Promise<App> {
   installCors(app, options.corsOrigins ?? []);
   installSecurityHeaders(app);
   installInputChecks(app);
-  installAuth(app, tokens);
+  await installAuth(app, tokens, { signIn: true });
   await app.register(swagger, {
     openapi: {
       info: {

@@ -2,6 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { LockstepError } from '../errors.ts';
 import { HttpError } from './errors.ts';
+import { isPageLoad, registerSignIn, replySignIn, safeNext } from './signin.ts';
 
 export type Access = 'read' | 'write';
 
@@ -67,26 +68,44 @@ function presented(req: FastifyRequest): string | undefined {
 /**
  * Without tokens everything is open (the server then only listens on
  * loopback, see `startServer`). With tokens, every request needs one, and
- * requests that change anything need a read-write one.
+ * requests that change anything need a read-write one. `signIn` (the tracking
+ * server's web UI): a browser opening a page without a valid token gets a
+ * form that asks for it (see signin.ts) instead of the JSON 401.
  */
-export function installAuth(app: FastifyInstance, tokens: TokenSpec[]): void {
+export async function installAuth(
+  app: FastifyInstance,
+  tokens: TokenSpec[],
+  options: { signIn?: boolean } = {},
+): Promise<void> {
   if (tokens.length === 0) return;
   const known = tokens.map((t) => ({ hash: digest(t.token), access: t.access }));
+  const find = (token: string) => {
+    const h = digest(token);
+    return known.find((k) => timingSafeEqual(k.hash, h));
+  };
+  const cookie = (token: string) => `${TOKEN_COOKIE}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/`;
   app.addHook('onRequest', async (req, reply) => {
     const config = req.routeOptions.config;
     if (config?.public) return;
     const token = presented(req);
-    if (token === undefined)
-      throw new HttpError(401, 'E_UNAUTHORIZED', 'a bearer token is required (Authorization: Bearer <token>)');
-    const h = digest(token);
-    const match = known.find((k) => timingSafeEqual(k.hash, h));
-    if (!match) throw new HttpError(401, 'E_UNAUTHORIZED', 'the token is not valid');
+    const match = token === undefined ? undefined : find(token);
+    if (!match) {
+      // a browser opening a page gets a form that asks for the token, API clients the 401 in JSON
+      if (options.signIn && isPageLoad(req))
+        return replySignIn(reply, safeNext(req.url), token === undefined ? undefined : 'That token is not valid.');
+      throw new HttpError(
+        401,
+        'E_UNAUTHORIZED',
+        token === undefined ? 'a bearer token is required (Authorization: Bearer <token>)' : 'the token is not valid',
+      );
+    }
     const needs: Access = config?.access ?? (['GET', 'HEAD', 'OPTIONS'].includes(req.method) ? 'read' : 'write');
     if (needs === 'write' && match.access !== 'write')
       throw new HttpError(403, 'E_FORBIDDEN', 'this token is read-only; writing needs a read-write token');
     // A token given in the query string (the UI's first page load) becomes a cookie for what follows.
     if (!req.headers.authorization && (req.query as Record<string, unknown> | undefined)?.token === token) {
-      reply.header('set-cookie', `${TOKEN_COOKIE}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/`);
+      reply.header('set-cookie', cookie(token as string));
     }
   });
+  if (options.signIn) await registerSignIn(app, (t) => find(t) !== undefined, cookie);
 }

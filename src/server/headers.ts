@@ -30,7 +30,7 @@ const API_CSP = "default-src 'none'; frame-ancestors 'none'; sandbox";
 export function installSecurityHeaders(app: FastifyInstance): void {
   app.addHook('onSend', async (req, reply) => {
     reply.header('x-content-type-options', 'nosniff');
-    reply.header('referrer-policy', 'no-referrer');
+    if (!reply.hasHeader('referrer-policy')) reply.header('referrer-policy', 'no-referrer');
     if (!reply.hasHeader('content-security-policy') && !req.url.startsWith('/docs'))
       reply.header('content-security-policy', API_CSP);
   });

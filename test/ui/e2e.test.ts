@@ -237,7 +237,7 @@ describe('web UI on the iris demo', { skip: browserMissing(), timeout: 240_000 }
     await page().getByRole('img', { name: 'parallel coordinates' }).locator('canvas').waitFor();
     await page().getByTestId('metric-fold_accuracy').locator('canvas').first().waitFor();
     await page().waitForTimeout(300);
-    await shot('charts');
+    await shot('charts', true);
   });
 
   it('runs a SQL query and downloads the result as CSV', async () => {

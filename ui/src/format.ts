@@ -54,3 +54,13 @@ export function sameValue(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   return JSON.stringify(a) === JSON.stringify(b);
 }
+
+/**
+ * A sibling list of class names (iris: `labels`, or `classes`) that names the
+ * rows and columns of a run's matrices, on the run page and in compare alike.
+ */
+export function classNames(fields: Record<string, unknown>): string[] | undefined {
+  return [fields.labels, fields.classes].find(
+    (v): v is string[] => Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'string'),
+  );
+}

@@ -1,5 +1,6 @@
 import type { ServerContext, Typed } from '../context.ts';
 import { registerExperiments } from './experiments.ts';
+import { registerLocks } from './locks.ts';
 import { registerMetrics } from './metrics.ts';
 import { registerRecords } from './records.ts';
 import { registerRegistry } from './registry.ts';
@@ -15,5 +16,6 @@ export async function registerNative(app: Typed, ctx: ServerContext): Promise<vo
   registerMetrics(app, ctx);
   registerSql(app, ctx);
   registerRecords(app, ctx);
+  registerLocks(app, ctx);
   await registerRegistry(app, ctx);
 }

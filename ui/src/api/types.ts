@@ -96,3 +96,20 @@ export interface SqlResponse {
   truncated: boolean;
   elapsedMs: number;
 }
+
+/** GET /api/v1/locks */
+export interface LocksResponse {
+  locks: {
+    id: string;
+    runDir: string;
+    name: string | null;
+    parentId: string | null;
+    active: boolean;
+    createdAt: string;
+    experiment: string | null;
+    runId: string | null;
+    prevs: string[];
+    lock: unknown;
+  }[];
+  truncated: boolean;
+}

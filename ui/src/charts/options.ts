@@ -1,5 +1,6 @@
 // ECharts options for the experiment charts, built from rows of the runs API.
 import type { RunRow } from '../api/types.ts';
+import { formatNumber } from '../format.ts';
 import type { EChartsOption } from './echarts.ts';
 import { escapeHtml } from './html.ts';
 
@@ -47,6 +48,9 @@ export function scatterOption(rows: RunRow[], x: string, y: string, xLabel: stri
   };
 }
 
+/** Room per axis of parallel coordinates: the chart is at least this wide per axis, and labels stay inside it. */
+export const AXIS_PX = 150;
+
 export function parallelOption(
   rows: RunRow[],
   dims: { name: string; label: string }[],
@@ -56,10 +60,24 @@ export function parallelOption(
   const data = rows.map((r) => dims.map((d, i) => coord(axes[i]!, r[d.name])));
   const colorIdx = dims.findIndex((d) => d.name === colorBy);
   const colorVals = rows.map((r) => num(r[colorBy])).filter((v): v is number => v !== null);
+  // labels sit right of their axis: narrower than the gap to the next one, never over it
+  const labelWidth = AXIS_PX - 40;
   return {
     animation: false,
-    parallelAxis: dims.map((d, i) => ({ dim: i, name: d.label, ...axes[i], scale: true })),
-    parallel: { left: 60, right: 80, top: 40, bottom: 30 },
+    parallelAxis: dims.map((d, i) => ({
+      dim: i,
+      name: d.label,
+      ...axes[i],
+      scale: true,
+      nameTextStyle: { width: labelWidth, overflow: 'truncate' },
+      axisLabel: {
+        width: labelWidth,
+        overflow: 'truncate',
+        hideOverlap: true,
+        formatter: (v: number | string) => (typeof v === 'number' ? formatNumber(v) : v),
+      },
+    })),
+    parallel: { left: 40, right: labelWidth, top: 40, bottom: colorIdx >= 0 ? 70 : 30 },
     visualMap:
       colorIdx >= 0 && colorVals.length
         ? {
@@ -67,8 +85,12 @@ export function parallelOption(
             min: Math.min(...colorVals),
             max: Math.max(...colorVals),
             calculable: true,
-            right: 0,
-            top: 40,
+            orient: 'horizontal',
+            left: 'center',
+            bottom: 0,
+            itemHeight: 160,
+            // the ends as the data has them (the default rounds 0.86 and 0.98 both to 1)
+            formatter: (v: number) => formatNumber(v),
             inRange: { color: ['#dc2626', '#facc15', '#16a34a'] },
           }
         : undefined,

@@ -10,6 +10,15 @@ export function Loading({ what = 'Loading' }: { what?: string }) {
 }
 
 export function ErrorBox({ error, retry }: { error: Error; retry?: () => void }) {
+  if (error instanceof ApiError && error.status === 401) {
+    // the token (cookie) is gone or changed: a page load gets the server's sign-in form
+    return (
+      <div className="error-box" role="alert">
+        <strong>Signed out</strong>: this server needs a token.{' '}
+        <a href={window.location.pathname + window.location.search}>Sign in</a>
+      </div>
+    );
+  }
   const code = error instanceof ApiError ? error.code : error.name;
   const status = error instanceof ApiError && error.status ? ` (HTTP ${error.status})` : '';
   return (

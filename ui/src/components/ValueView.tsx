@@ -2,7 +2,7 @@
 // heatmap plus a small table, arrays as a small table, objects, Maps and Sets
 // as nested key/value tables.
 import { Heatmap } from '../charts/Heatmap.tsx';
-import { formatCell, formatNumber, isMatrix } from '../format.ts';
+import { classNames, formatCell, formatNumber, isMatrix } from '../format.ts';
 
 const MAX_ITEMS = 50;
 
@@ -17,7 +17,7 @@ export function ValueView({ value, name, axisLabels }: { value: unknown; name: s
             axisLabels={axisLabels?.length === value.length ? axisLabels : undefined}
           />
         )}
-        <MatrixTable matrix={value} />
+        <MatrixTable matrix={value} names={axisLabels?.length === value.length ? axisLabels : undefined} />
       </div>
     );
   }
@@ -31,15 +31,27 @@ export function ValueView({ value, name, axisLabels }: { value: unknown; name: s
   return <span className="value">{formatCell(value)}</span>;
 }
 
-function MatrixTable({ matrix }: { matrix: number[][] }) {
+/** The matrix as numbers; rows and columns named like the heatmap's axes when the run has class names. */
+function MatrixTable({ matrix, names }: { matrix: number[][]; names?: string[] | undefined }) {
   const rows = matrix.slice(0, MAX_ITEMS);
+  const square = names && matrix[0]?.length === names.length;
   return (
     <table className="mini">
+      {square && (
+        <thead>
+          <tr>
+            <th />
+            {names.slice(0, MAX_ITEMS).map((n) => (
+              <th key={n}>{n}</th>
+            ))}
+          </tr>
+        </thead>
+      )}
       <tbody>
         {rows.map((row, i) => (
           // biome-ignore lint/suspicious/noArrayIndexKey: matrix rows have no identity but their index
           <tr key={i}>
-            <th>{i}</th>
+            <th>{names?.[i] ?? i}</th>
             {row.slice(0, MAX_ITEMS).map((v, j) => (
               // biome-ignore lint/suspicious/noArrayIndexKey: as above
               <td key={j}>{formatNumber(v)}</td>
@@ -95,10 +107,7 @@ function PairsTable({ pairs, name }: { pairs: [unknown, unknown][]; name: string
 export function KeyValueTable({ record, testId }: { record: Record<string, unknown>; testId?: string }) {
   const entries = Object.entries(record);
   if (entries.length === 0) return <p className="muted">none</p>;
-  // a sibling list of class names (iris: `labels`) names the rows and columns of matrices
-  const names = [record.labels, record.classes].find(
-    (v): v is string[] => Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'string'),
-  );
+  const names = classNames(record);
   return (
     <table className="kv" data-testid={testId}>
       <tbody>

@@ -5,12 +5,18 @@ import { api } from '../api/client.ts';
 import { loadExperiment } from '../api/experiment.ts';
 import type { ExperimentDetail, RunRow, RunsPage } from '../api/types.ts';
 import { useApi } from '../api/useApi.ts';
+import { chartColumns } from '../charts/columns.ts';
 import { EChart } from '../charts/EChart.tsx';
 import { MetricChart } from '../charts/MetricChart.tsx';
-import { parallelOption, scatterOption } from '../charts/options.ts';
+import { AXIS_PX, parallelOption, scatterOption } from '../charts/options.ts';
 import { ExperimentTabs } from '../components/Layout.tsx';
 import { ErrorBox, Loading } from '../components/Status.tsx';
+import { formatCell } from '../format.ts';
 import { useQueryState } from '../router.tsx';
+
+/** MLflow params are strings: "0.008333333333333333" reads better as 0.00833333. */
+const numeric = (v: unknown) =>
+  typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v)) ? Number(v) : v;
 
 /** Enough runs for a readable chart; bigger experiments are sampled by the current sort. */
 const CHART_RUNS = 5000;
@@ -55,30 +61,23 @@ function Select({
 
 const NO_RUNS: RunRow[] = [];
 
-function chartColumns(exp: ExperimentDetail) {
-  const params = exp.columns.filter((c) => c.role === 'param').map((c) => ({ name: c.name, label: c.key }));
-  const scalarFields = exp.columns
-    .filter((c) => c.role === 'field' && !['json', 'encoded'].includes(c.kind ?? ''))
-    .map((c) => ({ name: c.name, label: c.key }));
-  const labels = new Map([...params, ...scalarFields].map((c) => [c.name, c.label]));
-  return { params, scalarFields, labels };
-}
-
 function Charts({ exp }: { exp: ExperimentDetail }) {
   const [query, setQuery] = useQueryState();
-  const { params, scalarFields, labels } = useMemo(() => chartColumns(exp), [exp]);
+  const { params, scalarFields, measures, labels } = useMemo(() => chartColumns(exp), [exp]);
   const metrics = (exp.metricKeys ?? []).map((k) => ({ name: k, label: k }));
   const metric = query.get('metric') ?? metrics[0]?.name ?? '';
-  const x = query.get('x') ?? params[0]?.name ?? '';
-  const y = query.get('y') ?? scalarFields[0]?.name ?? '';
+  const xs = params.length ? params : measures;
+  const x = query.get('x') ?? xs[0]?.name ?? '';
+  const y = query.get('y') ?? measures.find((m) => m.name !== x)?.name ?? '';
   const label = (n: string) => labels.get(n) ?? n;
 
+  // the runs API adds every metric's last value by itself and refuses `metrics.*` as column names
   const cols = [...new Set([...params.map((p) => p.name), ...scalarFields.map((f) => f.name)])];
   const rows = useApi(
     (signal) =>
       api.get<RunsPage>(
         `${api.experiment(exp.name)}/runs`,
-        { columns: cols.join(','), limit: CHART_RUNS, sort: y || undefined, order: 'desc' },
+        { columns: cols.join(','), limit: CHART_RUNS, sort: y || undefined, order: y ? 'desc' : undefined },
         signal,
       ),
     [exp.name, cols.join(','), y],
@@ -88,10 +87,11 @@ function Charts({ exp }: { exp: ExperimentDetail }) {
     () => scatterOption(data, x, y, labels.get(x) ?? x, labels.get(y) ?? y),
     [data, x, y, labels],
   );
-  const parallel = useMemo(
-    () => parallelOption(data, [...params, ...(y ? [{ name: y, label: labels.get(y) ?? y }] : [])], y),
-    [data, y, params, labels],
+  const dims = useMemo(
+    () => [...params, ...(y && !params.some((p) => p.name === y) ? [{ name: y, label: labels.get(y) ?? y }] : [])],
+    [params, y, labels],
   );
+  const parallel = useMemo(() => parallelOption(data, dims, y), [data, dims, y]);
   const topRuns = data.slice(0, SERIES_RUNS).map((r) => r.run_id);
   const runLabels = useMemo(
     () =>
@@ -100,32 +100,33 @@ function Charts({ exp }: { exp: ExperimentDetail }) {
           r.run_id,
           params
             .filter((p) => r[p.name] !== null && r[p.name] !== undefined)
-            .map((p) => `${p.label}=${r[p.name]}`)
+            .map((p) => `${p.label}=${formatCell(numeric(r[p.name]))}`)
             .join(' ') || r.run_id.slice(0, 8),
         ]),
       ),
     [data, params],
   );
+  // until the runs arrive the title names no count
+  const shown = rows.data ? `${Math.min(SERIES_RUNS, topRuns.length)} ` : '';
+  const which = y ? `the best ${shown}runs by ${label(y)}` : `${shown || 'the '}runs`;
 
   return (
     <>
       <div className="toolbar">
         <Select label="metric" value={metric} options={metrics} onChange={(v) => setQuery({ metric: v })} />
-        <Select label="x (param)" value={x} options={params} onChange={(v) => setQuery({ x: v })} />
-        <Select label="y (field)" value={y} options={scalarFields} onChange={(v) => setQuery({ y: v })} />
+        <Select label="x" value={x} options={xs} onChange={(v) => setQuery({ x: v })} />
+        <Select label="y" value={y} options={measures} onChange={(v) => setQuery({ y: v })} />
       </div>
       {rows.state === 'loading' && <Loading what="Loading runs" />}
       {rows.state === 'error' && <ErrorBox error={rows.error} retry={rows.reload} />}
       {rows.data && (rows.data.total ?? 0) > data.length && (
         <p className="muted">
-          Showing the best {data.length.toLocaleString()} of {(rows.data.total ?? 0).toLocaleString()} runs by{' '}
-          {label(y)}.
+          Showing {y ? 'the best ' : ''}
+          {data.length.toLocaleString()} of {(rows.data.total ?? 0).toLocaleString()} runs{y ? ` by ${label(y)}` : ''}.
         </p>
       )}
       <div className="card">
-        <h2>
-          {metric || 'metric'} of the best {Math.min(SERIES_RUNS, topRuns.length)} runs by {label(y)}
-        </h2>
+        <h2 data-testid="series-title">{metric ? `${metric} of ${which}` : 'Metric series'}</h2>
         {metrics.length === 0 && <p className="muted">No metric series logged in this experiment.</p>}
         {metric && topRuns.length > 0 && (
           <MetricChart experiment={exp.name} runIds={topRuns} metric={metric} labels={runLabels} />
@@ -133,21 +134,27 @@ function Charts({ exp }: { exp: ExperimentDetail }) {
       </div>
       <div className="cards">
         <div className="card wide">
-          <h2>
-            {label(y)} against {label(x)}
-          </h2>
+          <h2 data-testid="scatter-title">{x && y ? `${label(y)} against ${label(x)}` : 'Scatter'}</h2>
           {x && y ? (
             <EChart option={scatter} label="scatter" />
           ) : (
-            <p className="muted">Needs a param and a scalar field.</p>
+            <p className="muted">Needs two columns to plot: this experiment has no params, scalar fields or metrics.</p>
           )}
         </div>
-        <div className="card wide">
-          <h2>Parallel coordinates: params and {label(y)}</h2>
-          {params.length > 0 ? (
-            <EChart option={parallel} label="parallel coordinates" height={360} />
+        {/* as wide as its axes need: beside the scatter when they fit, on a row of its own when not */}
+        <div className="card wide parallel-card" style={{ flexBasis: Math.max(480, dims.length * AXIS_PX + 40) }}>
+          <h2 data-testid="parallel-title">
+            Parallel coordinates{dims.length ? `: ${dims.map((d) => d.label).join(', ')}` : ''}
+          </h2>
+          {dims.length >= 2 ? (
+            <div style={{ minWidth: dims.length * AXIS_PX }}>
+              <EChart option={parallel} label="parallel coordinates" height={380} />
+            </div>
           ) : (
-            <p className="muted">No params.</p>
+            <p className="muted" data-testid="parallel-empty">
+              Needs at least two axes (params, and a field or metric to color by); this experiment has{' '}
+              {dims.length === 0 ? 'none' : `only ${dims[0]!.label}`}.
+            </p>
           )}
         </div>
       </div>

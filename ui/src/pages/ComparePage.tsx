@@ -9,7 +9,7 @@ import { PALETTE } from '../charts/SeriesChart.tsx';
 import { ExperimentTabs } from '../components/Layout.tsx';
 import { ErrorBox, Loading, StatusBadge } from '../components/Status.tsx';
 import { ValueView } from '../components/ValueView.tsx';
-import { formatDuration, sameValue } from '../format.ts';
+import { classNames, formatDuration, sameValue } from '../format.ts';
 import { Link, paths, useQueryState } from '../router.tsx';
 
 export function ComparePage({ name }: { name: string }) {
@@ -106,7 +106,11 @@ function CompareView({ name, runs, onlyDiff }: { name: string; runs: RunResponse
                 {row.values.map((v, i) => (
                   // biome-ignore lint/suspicious/noArrayIndexKey: one cell per compared run, in order
                   <td key={i}>
-                    <ValueView value={v} name={row.key} />
+                    <ValueView
+                      value={v}
+                      name={row.key}
+                      axisLabels={row.group === 'fields' ? classNames(runs[i]!.run.fields) : undefined}
+                    />
                   </td>
                 ))}
               </tr>

@@ -29,10 +29,14 @@ export function ExperimentsPage() {
       {res.state === 'loading' && <Loading what="Loading experiments" />}
       {res.state === 'error' && <ErrorBox error={res.error} retry={res.reload} />}
       {res.data && list.length === 0 && (
-        <p className="muted">
-          {search
-            ? `No experiment matches "${search}".`
-            : 'No experiments yet: run `npm run demo` to track the iris example.'}
+        <p className="muted" data-testid="no-experiments">
+          {search ? (
+            `No experiment matches "${search}".`
+          ) : (
+            <>
+              No experiments yet: run <code>npm run demo</code> to track the iris example.
+            </>
+          )}
         </p>
       )}
       {list.length > 0 && (

@@ -1,52 +1,54 @@
-// The lineage graph of run locks: each node is a recorded run.lock, an arrow
-// goes from a previous stage to the run that consumed it (dashed: the sweep a
-// run belongs to). Read through the read-only SQL endpoint.
+// The lineage graph of run locks: each node is a recorded run.lock (or the
+// locks of a sweep drawn as one), an arrow goes from a previous stage to the
+// run that consumed it (dashed: the sweep a run belongs to). Read from
+// GET /api/v1/locks, which answers an empty list before anything was locked.
 import { useMemo, useState } from 'react';
-import { ApiError, api } from '../api/client.ts';
-import type { SqlResponse } from '../api/types.ts';
+import { api } from '../api/client.ts';
+import type { LocksResponse } from '../api/types.ts';
 import { useApi } from '../api/useApi.ts';
 import { EChart } from '../charts/EChart.tsx';
-import { type LockNode, lineageOption } from '../charts/lineage.ts';
+import { type LockNode, lineageHeight, lineageNodes, lineageOption, lineageWidth } from '../charts/lineage.ts';
 import { LockView } from '../components/LockView.tsx';
 import { ErrorBox, Loading } from '../components/Status.tsx';
 
-const SQL = 'SELECT id, run_dir, name, parent_id, active, content FROM locks ORDER BY created_at LIMIT 2000';
-
-function toNodes(res: SqlResponse): LockNode[] {
-  const at = (name: string) => res.columns.indexOf(name);
-  return res.rows.map((r) => {
-    const raw = r[at('content')];
-    const content = (typeof raw === 'string' ? JSON.parse(raw) : (raw ?? {})) as Record<string, unknown>;
-    const prevs = Array.isArray(content.prevs) ? (content.prevs as { id: string }[]).map((p) => p.id) : [];
-    const active = r[at('active')];
-    return {
-      id: String(r[at('id')]),
-      runDir: String(r[at('run_dir')]),
-      name: (r[at('name')] as string | null) ?? null,
-      parentId: (r[at('parent_id')] as string | null) ?? null,
-      active: active === true || active === 1 || active === '1',
-      prevs,
-      content,
-    };
-  });
+async function loadLocks(signal: AbortSignal): Promise<{ nodes: LockNode[]; truncated: boolean }> {
+  const res = await api.get<LocksResponse>('/api/v1/locks', { limit: 2000 }, signal);
+  return {
+    truncated: res.truncated,
+    nodes: res.locks.map((l) => ({
+      id: l.id,
+      runDir: l.runDir,
+      name: l.name,
+      parentId: l.parentId,
+      active: l.active,
+      prevs: l.prevs,
+      content: (l.lock ?? {}) as Record<string, unknown>,
+    })),
+  };
 }
 
-async function loadLocks(signal: AbortSignal): Promise<LockNode[]> {
-  try {
-    return toNodes(await api.post<SqlResponse>('/api/v1/sql', { sql: SQL, maxRows: 2000 }, signal));
-  } catch (e) {
-    // no locks table yet: nothing has been locked, which is not an error
-    if (e instanceof ApiError && e.status === 400 && /locks/.test(e.message)) return [];
-    throw e;
+const NONE: LockNode[] = [];
+
+/** The previous stages of a lock by name, a sweep's many tasks as one: "prepare, train × 20". */
+function prevNames(n: LockNode, byId: Map<string, LockNode>): string {
+  const counts = new Map<string, number>();
+  for (const p of n.prevs) {
+    const m = byId.get(p);
+    const name = m?.name ?? m?.runDir ?? p.slice(0, 8);
+    counts.set(name, (counts.get(name) ?? 0) + 1);
   }
+  return [...counts].map(([name, k]) => (k > 1 ? `${name} × ${k}` : name)).join(', ');
 }
 
 export function LineagePage() {
   const res = useApi(loadLocks, []);
-  const [picked, setPicked] = useState<string>();
-  const nodes = res.data ?? [];
+  const [picked, setPicked] = useState<string[]>([]);
+  const nodes = res.data?.nodes ?? NONE;
   const option = useMemo(() => lineageOption(nodes), [nodes]);
-  const node = nodes.find((n) => n.id === picked);
+  const height = useMemo(() => lineageHeight(lineageNodes(nodes)), [nodes]);
+  const width = useMemo(() => lineageWidth(nodes), [nodes]);
+  const node = nodes.find((n) => n.id === picked[0]);
+  const byId = useMemo(() => new Map(nodes.map((n) => [n.id, n])), [nodes]);
   return (
     <section className="lineage-page">
       <h1>Lineage</h1>
@@ -57,16 +59,21 @@ export function LineagePage() {
       {res.state === 'loading' && <Loading what="Loading run locks" />}
       {res.state === 'error' && <ErrorBox error={res.error} retry={res.reload} />}
       {res.data && nodes.length === 0 && (
-        <p className="muted">No run locks recorded yet: runs record one with `lock()` or `lockstep run`.</p>
+        <p className="muted" data-testid="no-locks">
+          No run locks recorded yet: a run records one with <code>lock()</code> or <code>lockstep run</code>.
+        </p>
       )}
+      {res.data?.truncated && <p className="muted">Showing the newest {nodes.length.toLocaleString()} locks.</p>}
       {nodes.length > 0 && (
-        <div className="card">
-          <EChart
-            option={option}
-            height={Math.min(700, 160 + 40 * nodes.length)}
-            label="lineage graph"
-            onClick={(p) => setPicked((p.data as { id?: string })?.id)}
-          />
+        <div className="card lineage-card">
+          <div style={{ minWidth: width }}>
+            <EChart
+              option={option}
+              height={height}
+              label="lineage graph"
+              onClick={(p) => setPicked((p.data as { lockIds?: string[] })?.lockIds ?? [])}
+            />
+          </div>
         </div>
       )}
       {nodes.length > 0 && (
@@ -82,20 +89,15 @@ export function LineagePage() {
           </thead>
           <tbody>
             {nodes.map((n) => (
-              <tr key={n.id} className={n.id === picked ? 'picked' : undefined}>
+              <tr key={n.id} className={picked.includes(n.id) ? 'picked' : undefined}>
                 <td>
-                  <button type="button" className="link-button" onClick={() => setPicked(n.id)}>
+                  <button type="button" className="link-button" onClick={() => setPicked([n.id])}>
                     {n.name ?? n.runDir}
                   </button>
                 </td>
                 <td className="mono">{n.id.slice(0, 8)}</td>
                 <td>{n.runDir}</td>
-                <td>
-                  {n.prevs
-                    .map((p) => nodes.find((m) => m.id === p))
-                    .map((m, i) => m?.name ?? m?.runDir ?? n.prevs[i]!.slice(0, 8))
-                    .join(', ')}
-                </td>
+                <td>{prevNames(n, byId)}</td>
                 <td>{n.active ? 'active' : 'superseded'}</td>
               </tr>
             ))}

@@ -43,7 +43,7 @@ export function ModelsPage() {
       {res.state === 'error' && <ErrorBox error={res.error} retry={res.reload} />}
       {res.data && models.length === 0 && (
         <p className="muted">
-          No registered models yet: `session.models.register(name, file, {'{ runId }'})` adds one.
+          No registered models yet: <code>{'session.models.register(name, file, { runId })'}</code> adds one.
         </p>
       )}
       {models.length > 0 && (

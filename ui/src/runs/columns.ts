@@ -32,8 +32,10 @@ function groupOf(c: ColumnMeta): string {
   return c.role === 'param' ? 'params' : c.role === 'field' ? 'fields' : c.role;
 }
 
+/** Shown until the user chooses: params, the last value of each metric, then scalar fields, 16 at most. */
 export function defaultColumns(exp: ExperimentDetail): string[] {
   const params = exp.columns.filter((c) => c.role === 'param').map((c) => c.name);
+  const metrics = (exp.metricKeys ?? []).map((k) => `metrics.${k}`);
   const fields = exp.columns.filter((c) => c.role === 'field' && !COMPLEX.has(c.kind ?? '')).map((c) => c.name);
-  return [...params, ...fields].slice(0, 16);
+  return [...params.slice(0, 8), ...metrics.slice(0, 8), ...fields].slice(0, 16);
 }
