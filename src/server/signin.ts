@@ -63,16 +63,18 @@ export function isPageLoad(req: FastifyRequest): boolean {
 }
 
 export function replySignIn(reply: FastifyReply, next: string, problem?: string): FastifyReply {
-  return reply
-    .code(401)
-    .header('content-security-policy', UI_CSP)
-    .header('x-frame-options', 'DENY')
-    .header('cache-control', 'no-store')
-    // with no-referrer a browser posts the form with `Origin: null`, which the origin check refuses;
-    // same-origin still never tells another site anything
-    .header('referrer-policy', 'same-origin')
-    .type('text/html; charset=utf-8')
-    .send(signInPage(next, problem));
+  return (
+    reply
+      .code(401)
+      .header('content-security-policy', UI_CSP)
+      .header('x-frame-options', 'DENY')
+      .header('cache-control', 'no-store')
+      // with no-referrer a browser posts the form with `Origin: null`, which the origin check refuses;
+      // same-origin still never tells another site anything
+      .header('referrer-policy', 'same-origin')
+      .type('text/html; charset=utf-8')
+      .send(signInPage(next, problem))
+  );
 }
 
 /**

@@ -165,8 +165,6 @@ describe('web UI cases: empty, MLflow-only, large sweep, token', { skip: browser
     await shot('lineage-sweep', true);
     await page().goto(`${full.url}/experiments/sweep/charts`);
     await page().getByRole('img', { name: 'parallel coordinates' }).locator('canvas').waitFor();
-    await page().waitForTimeout(300);
-    await shot('charts-sweep', true);
   });
 
   it('gives a run page chart the card width, and names matrix rows alike on the run page and in compare', async () => {
