@@ -21,4 +21,5 @@ it('loads one family for a known command and all of them otherwise', async () =>
   assert.equal((await registrationsFor(['node', 'lockstep', 'runs', 'iris'])).length, 1);
   assert.equal((await registrationsFor(['node', 'lockstep', '--help'])).length, families.length);
   assert.equal((await registrationsFor(['node', 'lockstep', 'nonsense'])).length, families.length);
+  assert.equal((await registrationsFor(['node', 'lockstep', '--version'])).length, 0);
 });

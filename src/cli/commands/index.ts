@@ -30,7 +30,9 @@ export const families: { commands: readonly string[]; load: () => Promise<Regist
 
 /** The registrations needed to run `argv` (all of them when the command is not known up front). */
 export async function registrationsFor(argv: readonly string[]): Promise<Register[]> {
-  const word = argv.slice(2).find((a) => !a.startsWith('-'));
+  const args = argv.slice(2);
+  if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) return []; // the version needs no command
+  const word = args.find((a) => !a.startsWith('-'));
   const family = word === undefined ? undefined : families.find((f) => f.commands.includes(word));
   return Promise.all((family ? [family] : families).map((f) => f.load()));
 }
