@@ -100,13 +100,18 @@ export interface Browser {
 }
 
 /** Launches headless Chromium with a fresh profile directory. */
-export async function launch(viewport = { width: 1360, height: 860 }): Promise<Browser> {
+export async function launch(
+  viewport = { width: 1360, height: 860 },
+  /** let string predicates (waitForFunction) run despite the UI's script-src policy: the benchmark's probes */
+  bypassCSP = false,
+): Promise<Browser> {
   if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: apt-get install -y chromium`);
   const profile = mkdtempSync(join(tmpdir(), 'lockstep-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
     viewport,
+    bypassCSP,
     acceptDownloads: true,
     args: [
       '--headless',

@@ -15,7 +15,6 @@ const LineagePage = lazy(() => import('./pages/LineagePage.tsx').then((m) => ({ 
 const SqlPage = lazy(() => import('./pages/SqlPage.tsx').then((m) => ({ default: m.SqlPage })));
 const ModelsPage = lazy(() => import('./pages/ModelsPage.tsx').then((m) => ({ default: m.ModelsPage })));
 const ModelPage = lazy(() => import('./pages/ModelPage.tsx').then((m) => ({ default: m.ModelPage })));
-const SeriesBench = lazy(() => import('./pages/SeriesBench.tsx').then((m) => ({ default: m.SeriesBench })));
 
 type Render = (params: Record<string, string>) => ReactNode;
 
@@ -27,7 +26,6 @@ const ROUTES: [string, Render][] = [
   ['/lineage', () => <LineagePage />],
   ['/models', () => <ModelsPage />],
   ['/models/:model', (p) => <ModelPage name={p.model!} />],
-  ['/_bench/series', () => <SeriesBench />],
   ['/experiments/:name', (p) => <RunsPage key={p.name} name={p.name!} />],
   ['/experiments/:name/runs/:runId', (p) => <RunPage key={`${p.name}/${p.runId}`} name={p.name!} runId={p.runId!} />],
   ['/experiments/:name/compare', (p) => <ComparePage name={p.name!} />],

@@ -54,6 +54,9 @@ export function MetricChart({
     [experiment, key, metric, range?.[0], range?.[1], refresh],
   );
   const onZoom = useCallback((min: number, max: number) => setRange([Math.floor(min), Math.ceil(max)]), []);
+  // set once uPlot drew the series (the `ui` benchmark times navigation → drawn chart)
+  const [drawn, setDrawn] = useState(false);
+  const onDrawn = useCallback(() => setDrawn(true), []);
   const series = useMemo(
     () => (res.data ? res.data.series.map((s) => toSeries(labels?.[s.runId] ?? s.runId.slice(0, 8), s.points)) : []),
     [res.data, labels],
@@ -63,6 +66,7 @@ export function MetricChart({
       className="metric"
       data-testid={`metric-${metric}`}
       data-points={res.data ? res.data.series.reduce((n, s) => n + s.points.length, 0) : undefined}
+      data-drawn={drawn || undefined}
     >
       <figcaption>
         {metric}
@@ -83,7 +87,7 @@ export function MetricChart({
       {res.state === 'error' && <ErrorBox error={res.error} retry={res.reload} />}
       {res.data && series.every((s) => s.steps.length === 0) && <p className="muted">no points</p>}
       {res.data && series.some((s) => s.steps.length > 0) && (
-        <SeriesChart series={series} onZoom={single ? onZoom : undefined} />
+        <SeriesChart series={series} onZoom={single ? onZoom : undefined} onDrawn={onDrawn} />
       )}
     </figure>
   );
