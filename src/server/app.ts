@@ -20,6 +20,7 @@ import { boundNames, installHostCheck } from './hosts.ts';
 import { installInputChecks } from './input.ts';
 import { registerMlflow } from './mlflow/index.ts';
 import { registerNative } from './native/index.ts';
+import { closePointWriter } from './native/point-writer.ts';
 import { openSqlRunner, type SqlEndpointOptions } from './sql/index.ts';
 import { registerStatic } from './static.ts';
 
@@ -113,6 +114,7 @@ export async function createServer(options: ServerOptions): Promise<App> {
     throw new LockstepError('E_INPUT', 'sql.url (--sql-url) names a PostgreSQL role; this database is not PostgreSQL');
   const sqlRunner = openSqlRunner(store, options.sql);
   app.addHook('onClose', () => sqlRunner.close());
+  app.addHook('onClose', () => closePointWriter(store.driver));
   const ctx: ServerContext = {
     store,
     session: options.session,

@@ -1,20 +1,24 @@
 import type { Driver } from '../../store/driver.ts';
 import { appliedIn, remember } from '../idempotency.ts';
+import type { PointBatch } from './point-batch.ts';
 
-/** A point as a request gives it (an MLflow metric as parsed: no step means step 0). */
-export interface PointIn {
-  key: string;
-  value: number;
-  step?: number | undefined;
-  timestamp: number;
-}
-
-/** One request's points of one run, waiting for the next group transaction. */
-interface Job {
+/** One request's points of one run, with its idempotency key. */
+export interface PointJob {
   experimentId: string;
   runId: string;
-  points: readonly PointIn[];
+  points: PointBatch;
   key: string | undefined;
+}
+
+/** What writes points for the server: in this thread, or on a writer thread (./point-writer.ts). */
+export interface PointWriter {
+  /** Writes the job's points once: false (nothing written) when its key was applied already. */
+  submit(job: PointJob): Promise<boolean>;
+  /** Finishes what was submitted and lets go of any thread or connection. */
+  close(): Promise<void>;
+}
+
+interface Job extends PointJob {
   done: (written: boolean) => void;
   fail: (e: unknown) => void;
 }
@@ -35,21 +39,25 @@ const shorter = new Map<number, string>();
  * and nobody waits behind later arrivals. A group that fails is retried one
  * request at a time, so one bad request fails alone.
  */
-export class GroupWriter {
+export class GroupWriter implements PointWriter {
   private queue: Job[] = [];
-  private running = false;
+  private running: Promise<void> | null = null;
 
   constructor(private readonly driver: Driver) {}
 
-  submit(job: Omit<Job, 'done' | 'fail'>): Promise<boolean> {
+  submit(job: PointJob): Promise<boolean> {
     return new Promise((done, fail) => {
       this.queue.push({ ...job, done, fail });
-      if (!this.running) void this.drain();
+      // started after this turn, so that jobs submitted together make one group
+      this.running ??= Promise.resolve().then(() => this.drain());
     });
   }
 
+  async close(): Promise<void> {
+    await this.running;
+  }
+
   private async drain(): Promise<void> {
-    this.running = true;
     try {
       while (this.queue.length) {
         const group = this.queue.splice(0, MAX_GROUP);
@@ -67,7 +75,7 @@ export class GroupWriter {
         }
       }
     } finally {
-      this.running = false;
+      this.running = null;
     }
   }
 
@@ -96,21 +104,21 @@ export class GroupWriter {
 }
 
 /** The points of a job in multi-row INSERTs of one prepared shape, the parameters in one reused array. */
-async function insertRows(tx: Driver, job: Job): Promise<void> {
-  const { points, experimentId, runId } = job;
+async function insertRows(tx: Driver, job: PointJob): Promise<void> {
+  const { experimentId, runId } = job;
+  const { names, keys, steps, timestamps, values } = job.points;
   const full = new Array(CHUNK * COLUMNS);
-  for (let i = 0; i < points.length; i += CHUNK) {
-    const n = Math.min(CHUNK, points.length - i);
+  for (let i = 0; i < keys.length; i += CHUNK) {
+    const n = Math.min(CHUNK, keys.length - i);
     const params = n === CHUNK ? full : new Array(n * COLUMNS);
     let k = 0;
     for (let j = i; j < i + n; j++) {
-      const p = points[j] as PointIn;
       params[k++] = experimentId;
       params[k++] = runId;
-      params[k++] = p.key;
-      params[k++] = p.step ?? 0;
-      params[k++] = p.timestamp;
-      params[k++] = p.value;
+      params[k++] = names[keys[j] as number];
+      params[k++] = steps[j];
+      params[k++] = timestamps[j];
+      params[k++] = values[j];
     }
     let sql = FULL;
     if (n !== CHUNK) {
@@ -119,15 +127,4 @@ async function insertRows(tx: Driver, job: Job): Promise<void> {
     }
     await tx.run(sql, params);
   }
-}
-
-const writers = new WeakMap<Driver, GroupWriter>();
-
-export function groupWriter(driver: Driver): GroupWriter {
-  let w = writers.get(driver);
-  if (!w) {
-    w = new GroupWriter(driver);
-    writers.set(driver, w);
-  }
-  return w;
 }

@@ -5,7 +5,8 @@ import { downsampleSeries, type SeriesPoint as StoredPoint } from '../../store/s
 import type { ServerContext, Typed } from '../context.ts';
 import { keyOf, seen } from '../idempotency.ts';
 import { toDisplay } from '../values.ts';
-import { groupWriter, type PointIn } from './group-commit.ts';
+import { type PointIn, packPoints } from './point-batch.ts';
+import { pointWriter } from './point-writer.ts';
 import { PointsBody, pointValue } from './run-schemas.ts';
 import { ErrorBody, list, NameParams, RunParams, runExists } from './shared.ts';
 
@@ -35,7 +36,7 @@ export async function appendPoints(
   requestKey?: string,
 ): Promise<boolean> {
   if (await seen(driver, requestKey)) return false;
-  return groupWriter(driver).submit({ experimentId, runId, points, key: requestKey });
+  return pointWriter(driver).submit({ experimentId, runId, points: packPoints(points), key: requestKey });
 }
 
 export function registerMetrics(app: Typed, { store }: ServerContext): void {
