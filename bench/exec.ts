@@ -6,13 +6,14 @@
 // because on a busy machine wall time also counts other processes.
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { cpus, hostname, loadavg, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { steps } from '../src/exec/steps.ts';
 import { createSession } from '../src/index.ts';
 import { arithmetic, trivial } from './exec-steps.ts';
+import { runRow, sqliteTable } from './raw-rows.ts';
 import type { Suite } from './suites.ts';
 import { median, ms, printTable } from './table.ts';
 
@@ -63,39 +64,10 @@ async function lockstep(dir: string, n: number, jobs: number): Promise<{ add: Ti
  */
 function rawSqlite(dir: string, n: number): Promise<Timing> {
   const db = new Database(join(dir, `${randomUUID()}.db`));
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = NORMAL');
-  db.exec(
-    `CREATE TABLE t (run_id TEXT PRIMARY KEY, status TEXT NOT NULL, started_at TEXT, ended_at TEXT, error TEXT,
-      error_stack TEXT, params_key TEXT NOT NULL, run_attempt INTEGER NOT NULL DEFAULT 0, run_steps TEXT, run_host TEXT,
-      run_pid INTEGER, run_executor TEXT, run_lease_until INTEGER, i REAL, v REAL)`,
-  );
-  db.exec('CREATE INDEX t_params_key ON t (params_key)');
-  db.exec('CREATE INDEX t_status ON t (status)');
-  const host = hostname();
+  const stmt = sqliteTable(db, 't', 'REAL');
   const t = timed(() => {
-    const stmt = db.prepare('INSERT INTO t VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
     db.transaction(() => {
-      for (let i = 0; i < n; i++) {
-        const now = new Date().toISOString();
-        stmt.run(
-          randomUUID(),
-          'done',
-          now,
-          now,
-          null,
-          null,
-          `{"i":${i}}`,
-          1,
-          '["trivial"]',
-          host,
-          process.pid,
-          'inline',
-          null,
-          i,
-          1,
-        );
-      }
+      for (let i = 0; i < n; i++) stmt.run(runRow(i, 1, new Date().toISOString(), '["trivial"]'));
     })();
   });
   return t.finally(() => db.close());

@@ -4,11 +4,12 @@
 // statement, one transaction) in the same process.
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { hostname, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { createSession } from '../src/index.ts';
+import { lockstepTable, PG_TYPES, runRow, sqliteTable } from './raw-rows.ts';
 import type { Suite } from './suites.ts';
 import { median, ms, printTable } from './table.ts';
 
@@ -61,40 +62,10 @@ async function lockstepWrite(url: string, c: Case, value: unknown): Promise<numb
 function rawWrite(file: string, c: Case, value: unknown): number {
   const t0 = performance.now();
   const db = new Database(file);
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = NORMAL');
-  const type = c.values === 1 ? 'REAL' : 'TEXT';
-  db.exec(
-    `CREATE TABLE experiment_bench (run_id TEXT PRIMARY KEY, status TEXT NOT NULL, started_at TEXT, ended_at TEXT,
-      error TEXT, error_stack TEXT, params_key TEXT NOT NULL, run_attempt INTEGER NOT NULL DEFAULT 0, run_steps TEXT,
-      run_host TEXT, run_pid INTEGER, run_executor TEXT, run_lease_until INTEGER, i REAL, value ${type})`,
-  );
-  db.exec('CREATE INDEX experiment_bench_params_key ON experiment_bench (params_key)');
-  db.exec('CREATE INDEX experiment_bench_status ON experiment_bench (status)');
-  const insert = db.prepare('INSERT INTO experiment_bench VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
-  const host = hostname();
-  const steps = '["step"]';
+  const insert = sqliteTable(db, 'experiment_bench', c.values === 1 ? 'REAL' : 'TEXT');
   db.transaction(() => {
     for (let i = 0; i < c.runs; i++) {
-      const now = new Date().toISOString();
-      const v = c.values === 1 ? value : JSON.stringify(value);
-      insert.run(
-        randomUUID(),
-        'done',
-        now,
-        now,
-        null,
-        null,
-        `{"i":${i}}`,
-        1,
-        steps,
-        host,
-        process.pid,
-        'inline',
-        null,
-        i,
-        v,
-      );
+      insert.run(runRow(i, c.values === 1 ? value : JSON.stringify(value), new Date().toISOString()));
     }
   })();
   const t = performance.now() - t0;
@@ -146,15 +117,8 @@ async function rawPg(schema: string, c: Case, value: unknown): Promise<number> {
   await client.connect();
   await client.query(`CREATE SCHEMA "${schema}"`);
   await client.query(`SET search_path = "${schema}"`);
-  const type = c.values === 1 ? 'DOUBLE PRECISION' : 'JSONB';
-  await client.query(
-    `CREATE TABLE experiment_bench (run_id TEXT PRIMARY KEY, status TEXT NOT NULL, started_at TIMESTAMPTZ, ended_at TIMESTAMPTZ,
-      error TEXT, error_stack TEXT, params_key TEXT NOT NULL, run_attempt BIGINT NOT NULL DEFAULT 0, run_steps TEXT,
-      run_host TEXT, run_pid BIGINT, run_executor TEXT, run_lease_until BIGINT, i DOUBLE PRECISION, value ${type})`,
-  );
-  await client.query('CREATE INDEX experiment_bench_params_key ON experiment_bench (params_key)');
-  await client.query('CREATE INDEX experiment_bench_status ON experiment_bench (status)');
-  const host = hostname();
+  for (const ddl of lockstepTable('experiment_bench', PG_TYPES, c.values === 1 ? 'DOUBLE PRECISION' : 'JSONB'))
+    await client.query(ddl);
   const v = c.values === 1 ? value : JSON.stringify(value);
   await client.query('BEGIN');
   for (let start = 0; start < c.runs; start += 1000) {
@@ -162,25 +126,8 @@ async function rawPg(schema: string, c: Case, value: unknown): Promise<number> {
     const params: unknown[] = [];
     const tuples: string[] = [];
     for (let i = start; i < start + n; i++) {
-      const now = new Date();
       const b = params.length;
-      params.push(
-        randomUUID(),
-        'done',
-        now,
-        now,
-        null,
-        null,
-        `{"i":${i}}`,
-        1,
-        '["step"]',
-        host,
-        process.pid,
-        'inline',
-        null,
-        i,
-        v,
-      );
+      params.push(...runRow(i, v, new Date()));
       tuples.push(`(${Array.from({ length: 15 }, (_, k) => `$${b + k + 1}`).join(', ')})`);
     }
     await client.query(`INSERT INTO experiment_bench VALUES ${tuples.join(', ')}`, params);

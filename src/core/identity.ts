@@ -85,33 +85,42 @@ function fmix(h: number): number {
  * hashed once. Not for secrets: it only keeps runs apart.
  */
 export class RunIds {
-  private readonly seed: readonly [number, number, number, number];
+  private readonly seed: Uint32Array;
 
   constructor(experimentId: string) {
-    let h1 = 1779033703;
-    let h2 = 3144134277;
-    let h3 = 1013904242;
-    let h4 = 2773480762;
-    for (let i = 0; i < experimentId.length; i++) {
-      const k = experimentId.charCodeAt(i);
-      h1 = h2 ^ Math.imul(h1 ^ k, 597399067);
-      h2 = h3 ^ Math.imul(h2 ^ k, 2869860233);
-      h3 = h4 ^ Math.imul(h3 ^ k, 951274213);
-      h4 = h1 ^ Math.imul(h4 ^ k, 2716044179);
-    }
-    this.seed = [h1, h2, h3, h4];
+    const h = new Uint32Array([1779033703, 3144134277, 1013904242, 2773480762]);
+    mix(h, experimentId);
+    this.seed = h;
   }
 
   /** The id of the run whose params have this canonical key. */
   of(key: string): string {
-    let [h1, h2, h3, h4] = this.seed;
-    for (let i = 0; i < key.length; i++) {
-      const k = key.charCodeAt(i);
-      h1 = h2 ^ Math.imul(h1 ^ k, 597399067);
-      h2 = h3 ^ Math.imul(h2 ^ k, 2869860233);
-      h3 = h4 ^ Math.imul(h3 ^ k, 951274213);
-      h4 = h1 ^ Math.imul(h4 ^ k, 2716044179);
-    }
+    const h = STATE;
+    h.set(this.seed);
+    mix(h, key);
+    const [h1, h2, h3, h4] = h as unknown as [number, number, number, number];
     return uuidOf(fmix(h1 ^ h4), fmix(h2 ^ h1), fmix(h3 ^ h2), fmix(h4 ^ h3));
   }
 }
+
+/** cyrb128's four multiply-xor lanes over a string's UTF-16 units. */
+function mix(h: Uint32Array, s: string): void {
+  let h1 = h[0] as number;
+  let h2 = h[1] as number;
+  let h3 = h[2] as number;
+  let h4 = h[3] as number;
+  for (let i = 0; i < s.length; i++) {
+    const k = s.charCodeAt(i);
+    h1 = h2 ^ Math.imul(h1 ^ k, 597399067);
+    h2 = h3 ^ Math.imul(h2 ^ k, 2869860233);
+    h3 = h4 ^ Math.imul(h3 ^ k, 951274213);
+    h4 = h1 ^ Math.imul(h4 ^ k, 2716044179);
+  }
+  h[0] = h1;
+  h[1] = h2;
+  h[2] = h3;
+  h[3] = h4;
+}
+
+/** The lanes of the id being made (one at a time: no array per run). */
+const STATE = new Uint32Array(4);

@@ -13,7 +13,7 @@ import {
 import { RemoteDriver } from './driver.ts';
 import { HttpClient, type HttpOptions, isUnreachable } from './http.ts';
 import { Outbox } from './outbox.ts';
-import { type ExperimentJson, fromWireRun, toRecord, wireNumber, wireRun } from './records.ts';
+import { type ExperimentJson, fromWireRun, toRecord, wireRun } from './records.ts';
 
 export interface RemoteOptions extends HttpOptions {
   /** The offline buffer's file, or `false` to fail instead of buffering (default `LOCKSTEP_OUTBOX` or ~/.lockstep/outbox.db). */

@@ -26,8 +26,8 @@ export const LIFECYCLE_COLUMNS = [
   'run_lease_until',
 ] as const;
 
-/** No config key, param or field may take these names. */
-const RESERVED: readonly string[] = [...RUN_COLUMNS, ...LIFECYCLE_COLUMNS];
+/** Every reserved column, in table order: no config key, param or field may take these names. */
+export const RESERVED_COLUMNS: readonly string[] = [...RUN_COLUMNS, ...LIFECYCLE_COLUMNS];
 
 const MAX_IDENTIFIER = 63; // PostgreSQL's limit, kept on SQLite too so that a file moves to a server
 
@@ -88,7 +88,7 @@ export function columnName(key: string, role: string): string {
       `${role} "${key}" is too long for a column name (at most ${MAX_IDENTIFIER} characters)`,
     );
   }
-  if (RESERVED.includes(col.toLowerCase())) {
+  if (RESERVED_COLUMNS.includes(col.toLowerCase())) {
     throw new LockstepError(
       'E_CONFLICT',
       `${role} "${key}" collides with the reserved run column "${col}"; rename it`,

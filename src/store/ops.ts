@@ -40,21 +40,27 @@ export function* insert(spec: InsertSpec): Ops<void> {
   if (rowCount(spec.rows)) yield { op: 'insert', spec };
 }
 
+/** Performs one operation: a promise on an async driver, the result itself on a synchronous one. */
+function perform(tx: Driver | SyncTx, o: Op): unknown {
+  switch (o.op) {
+    case 'all':
+      return tx.all(o.sql, o.params);
+    case 'run':
+      return tx.run(o.sql, o.params);
+    case 'exec':
+      return tx.exec(o.sql);
+    default:
+      return tx.insert(o.spec);
+  }
+}
+
 /** Runs a body on an async driver (inside the caller's transaction). */
 export async function runOps<T>(tx: Driver, body: Ops<T>): Promise<T> {
   let step = body.next();
   while (!step.done) {
-    const o = step.value;
     let result: unknown;
     try {
-      result =
-        o.op === 'all'
-          ? await tx.all(o.sql, o.params)
-          : o.op === 'run'
-            ? await tx.run(o.sql, o.params)
-            : o.op === 'exec'
-              ? await tx.exec(o.sql)
-              : await tx.insert(o.spec);
+      result = await perform(tx, step.value);
     } catch (e) {
       step = body.throw(e);
       continue;
@@ -68,17 +74,9 @@ export async function runOps<T>(tx: Driver, body: Ops<T>): Promise<T> {
 export function runOpsSync<T>(tx: SyncTx, body: Ops<T>): T {
   let step = body.next();
   while (!step.done) {
-    const o = step.value;
     let result: unknown;
     try {
-      result =
-        o.op === 'all'
-          ? tx.all(o.sql, o.params)
-          : o.op === 'run'
-            ? tx.run(o.sql, o.params)
-            : o.op === 'exec'
-              ? tx.exec(o.sql)
-              : tx.insert(o.spec);
+      result = perform(tx, step.value);
     } catch (e) {
       step = body.throw(e);
       continue;

@@ -7,7 +7,7 @@ import { metaFromJson, metaToJson, planColumns, sourceOf } from './columns.ts';
 import type { Driver, Row } from './driver.ts';
 import { quoteId } from './driver.ts';
 import { type Kind, kindOf } from './kinds.ts';
-import { experimentTable } from './names.ts';
+import { experimentTable, RESERVED_COLUMNS } from './names.ts';
 import { all, run, runOps, runOpsSync } from './ops.ts';
 import { createSharedTables, experimentTableDdl, LAYOUT, upgradeExperimentTable } from './tables.ts';
 import type { ExperimentRecord, MetricPoint, RunRecord, RunStatus, RunWrite } from './types.ts';
@@ -58,8 +58,8 @@ export interface RunQuery {
   offset?: number;
 }
 
-/** The reserved run columns and how they decode. */
-const RUN_COLUMN_KINDS: [string, Kind | null][] = [
+/** The reserved run columns and how they decode (the live-run ones are plain numbers and text). */
+const RESERVED_KINDS: ReadonlyMap<string, Kind> = new Map([
   ['run_id', 'string'],
   ['status', 'string'],
   ['started_at', 'date'],
@@ -67,13 +67,7 @@ const RUN_COLUMN_KINDS: [string, Kind | null][] = [
   ['error', 'string'],
   ['error_stack', 'string'],
   ['params_key', 'string'],
-  ['run_attempt', null],
-  ['run_steps', null],
-  ['run_host', null],
-  ['run_pid', null],
-  ['run_executor', null],
-  ['run_lease_until', null],
-];
+]);
 
 /** A column named by a user, matched case-insensitively, or a clear error with the closest name. */
 export function resolveColumn(columns: readonly string[], name: string): string {
@@ -180,9 +174,8 @@ export class Store {
     options: { id?: string } = {},
   ): Promise<ExperimentRecord> {
     const exp = newExperimentRecord(name, description, options);
-    const { tableName, createdAt: now } = exp;
+    const { tableName } = exp;
     await this.init();
-    const d = this.driver.dialect;
     const refuseClash = async (q: Driver) => {
       const clash = await q.all<{ name: string; table_name: string }>(
         'SELECT name, table_name FROM experiments WHERE name = ? OR LOWER(table_name) = LOWER(?)',
@@ -343,19 +336,7 @@ export class Store {
     const d = this.driver.dialect;
     const cols = Object.entries(exp.meta.columns);
     const select = [
-      'run_id',
-      'status',
-      'started_at',
-      'ended_at',
-      'error',
-      'error_stack',
-      'params_key',
-      'run_attempt',
-      'run_steps',
-      'run_host',
-      'run_pid',
-      'run_executor',
-      'run_lease_until',
+      ...RESERVED_COLUMNS,
       ...cols.map(([c, info]) => (info.kind ? d.selectExpr(quoteId(c), info.kind) : quoteId(c))),
     ].join(', ');
     let sql = `SELECT ${select} FROM ${quoteId(exp.tableName)}`;
@@ -421,7 +402,7 @@ export class Store {
   async queryRuns(exp: ExperimentRecord, options: RunQuery = {}): Promise<Row[]> {
     await this.reapInterrupted(exp);
     const d = this.driver.dialect;
-    const known = new Map<string, Kind | null>(RUN_COLUMN_KINDS);
+    const known = new Map<string, Kind | null>(RESERVED_COLUMNS.map((c) => [c, RESERVED_KINDS.get(c) ?? null]));
     for (const [c, info] of Object.entries(exp.meta.columns)) known.set(c, info.kind);
     const select = [...known].map(([c, kind]) => (kind ? d.selectExpr(quoteId(c), kind) : quoteId(c)));
     let sql = `SELECT ${select.join(', ')} FROM ${quoteId(exp.tableName)}`;

@@ -52,6 +52,19 @@ export function* upgradeExperimentTable(d: Dialect, tableName: string, layout: n
   return true;
 }
 
+/** A table of metric points. */
+function pointsTable(d: Dialect, name: string, attempt: string): string {
+  return `CREATE TABLE IF NOT EXISTS ${name} (
+      experiment_id TEXT NOT NULL,
+      run_id TEXT NOT NULL,
+      key TEXT NOT NULL,
+      step ${d.columnType('bigint')} NOT NULL,
+      "timestamp" ${d.columnType('bigint')} NOT NULL,
+      value ${d.columnType('number')},
+      attempt ${d.columnType('bigint')} ${attempt}
+    )`;
+}
+
 /** The tables every database has: experiments, the current metric points and earlier attempts' points. */
 export async function createSharedTables(driver: Driver): Promise<void> {
   const t = (k: Kind) => driver.dialect.columnType(k);
@@ -66,30 +79,10 @@ export async function createSharedTables(driver: Driver): Promise<void> {
       fields ${t('json')} NOT NULL,
       meta ${t('json')} NOT NULL
     )`);
-    await tx.exec(`CREATE TABLE IF NOT EXISTS metrics (
-      experiment_id TEXT NOT NULL,
-      run_id TEXT NOT NULL,
-      key TEXT NOT NULL,
-      step ${t('bigint')} NOT NULL,
-      "timestamp" ${t('bigint')} NOT NULL,
-      value ${t('number')},
-      attempt ${t('bigint')} NOT NULL DEFAULT 1
-    )`);
-    // Covering (time and value included): a chart's downsampling and a run's latest values read the
-    // index alone. It replaces metrics_run_key (experiment_id, run_id, key, step) of older databases.
-    await tx.exec(
-      'CREATE INDEX IF NOT EXISTS metrics_series ON metrics (experiment_id, run_id, key, step, "timestamp", value)',
-    );
-    await tx.exec('DROP INDEX IF EXISTS metrics_run_key');
-    await tx.exec(`CREATE TABLE IF NOT EXISTS metrics_archive (
-      experiment_id TEXT NOT NULL,
-      run_id TEXT NOT NULL,
-      key TEXT NOT NULL,
-      step ${t('bigint')} NOT NULL,
-      "timestamp" ${t('bigint')} NOT NULL,
-      value ${t('number')},
-      attempt ${t('bigint')} NOT NULL
-    )`);
+    // `metrics` holds each run's current attempt, `metrics_archive` the points of earlier ones
+    await tx.exec(pointsTable(driver.dialect, 'metrics', 'NOT NULL DEFAULT 1'));
+    await tx.exec('CREATE INDEX IF NOT EXISTS metrics_run_key ON metrics (experiment_id, run_id, key, step)');
+    await tx.exec(pointsTable(driver.dialect, 'metrics_archive', 'NOT NULL'));
     await tx.exec(
       'CREATE INDEX IF NOT EXISTS metrics_archive_run ON metrics_archive (experiment_id, run_id, attempt, key, step)',
     );

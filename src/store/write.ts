@@ -5,26 +5,12 @@ import type { Dialect } from './driver.ts';
 import { quoteId } from './driver.ts';
 import type { Kind } from './kinds.ts';
 import { mergeKinds } from './kinds.ts';
+import { RESERVED_COLUMNS } from './names.ts';
 import { all, exec, insert, type Ops, run } from './ops.ts';
 import { LAYOUT, upgradeExperimentTable } from './tables.ts';
 import type { ColumnInfo, ExperimentRecord, RunWrite } from './types.ts';
 
-const ROW_COLUMNS = [
-  'run_id',
-  'status',
-  'started_at',
-  'ended_at',
-  'error',
-  'error_stack',
-  'params_key',
-  'run_attempt',
-  'run_steps',
-  'run_host',
-  'run_pid',
-  'run_executor',
-  'run_lease_until',
-];
-const FIXED = ROW_COLUMNS.length;
+const FIXED = RESERVED_COLUMNS.length;
 const POINT_COLUMNS = ['experiment_id', 'run_id', 'key', 'step', 'timestamp', 'value', 'attempt'];
 const CHUNK = 500;
 
@@ -120,7 +106,7 @@ function* upsertRows(
   const table = quoteId(tableName);
   yield* insert({
     table: tableName,
-    columns: [...ROW_COLUMNS, ...cols],
+    columns: [...RESERVED_COLUMNS, ...cols],
     rows: { count: runs.length, fill },
     conflict: ['run_id'],
     // a late writer (an older attempt, a worker whose lease was taken over) never overwrites a newer execution

@@ -122,8 +122,9 @@ async function watchAndKill(
     'the stored series has no gaps',
   );
   const newest = Math.max(...kept.map((p) => p.timestamp));
+  // a point reaches the store within LIVE_MS; the margin covers a machine so loaded that timers run late
   assert.ok(
-    newest >= killedAt - 2 * LIVE_MS,
+    newest >= killedAt - 4 * LIVE_MS,
     `points logged more than a flush interval before the kill are stored (newest ${killedAt - newest} ms before it)`,
   );
   assert.equal((await runRow(s))?.status, 'running', 'its lease still holds right after the kill');
