@@ -84,6 +84,12 @@ for (const backend of backends()) {
         assert.ok([...tasks].every((t) => t === '0' || t === '1'));
         const log = readFileSync(join(logs, readdirSync(logs).find((f) => f.endsWith('.out')) as string));
         assert.match(log.toString(), /lockstep worker/);
+        const who = await s.query('SELECT DISTINCT run_executor FROM experiment_slurmx');
+        assert.deepEqual(
+          who.map((r) => r.run_executor),
+          ['slurm'],
+          'array tasks record themselves as the executor',
+        );
 
         const second = await exp.execute(steps(FIXTURE, 'sleepy'), {
           backend: 'slurm',
