@@ -44,6 +44,12 @@ describe('lockstep read commands', () => {
     assert.equal(rows[0].acc, 0.30000000000000004);
   });
 
+  it('runs shows the live-run columns on request', async () => {
+    const out = await cli(['runs', 'sweep', '--db', db, '--limit', '1', '--columns', 'status,run_attempt,run_executor']);
+    assert.equal(out.code, 0, out.stderr);
+    assert.equal(out.stdout, 'status,run_attempt,run_executor\ndone,1,inline\n');
+  });
+
   it('LOCKSTEP_DB selects the database when --db is absent', async () => {
     const out = await cli(['runs', 'sweep', '--csv', '--columns', 'depth'], { LOCKSTEP_DB: db });
     assert.equal(out.stdout.trim().split('\n').length, 5);

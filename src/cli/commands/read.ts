@@ -4,7 +4,7 @@ import { filterCondition } from '../../search/index.ts';
 import { createSession, type Session } from '../../session.ts';
 import { toDisplay } from '../../store/display.ts';
 import { summariseMetrics } from '../../store/metric-summary.ts';
-import { RUN_COLUMNS } from '../../store/names.ts';
+import { RESERVED_COLUMNS, RUN_COLUMNS } from '../../store/names.ts';
 import type { ExperimentRecord } from '../../store/store.ts';
 import { formatRows, outputMode, printRows } from '../format.ts';
 import { sqlValue } from '../sql-values.ts';
@@ -199,7 +199,8 @@ function defaultColumns(exp: ExperimentRecord, compact: boolean): string[] {
 }
 
 function chooseColumns(exp: ExperimentRecord, list: string): string[] {
-  const all = [...RUN_COLUMNS, ...Object.keys(exp.meta.columns)];
+  // the live-run columns (run_attempt, run_host, …) can be asked for; they are not shown by default
+  const all = [...RESERVED_COLUMNS, ...Object.keys(exp.meta.columns)];
   return list
     .split(',')
     .map((c) => c.trim())
