@@ -42,6 +42,13 @@ export interface InsertSpec {
   conflict?: readonly string[];
   /** Update a conflicting row only where this holds (the existing row is the table's name, the new one `excluded`). */
   conflictWhere?: string;
+  /**
+   * The table's columns never change type (metric points): the backend may
+   * keep the statement prepared. Never for experiment tables, whose columns
+   * change kind when runs disagree (a prepared statement keeps its old
+   * parameter types).
+   */
+  fixedShape?: boolean;
 }
 
 /**

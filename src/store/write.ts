@@ -150,8 +150,8 @@ function* writePoints(exp: ExperimentRecord, runs: readonly RunWrite[]): Ops<voi
     for (const p of r.metrics) current.push([exp.id, r.id, p.key, p.step, p.timestamp, p.value, attempt]);
   }
   for (let i = 0; i < replace.length; i += CHUNK) yield* archivePoints(exp.id, replace.slice(i, i + CHUNK), '', []);
-  yield* insert({ table: 'metrics', columns: POINT_COLUMNS, rows: current });
-  yield* insert({ table: 'metrics_archive', columns: POINT_COLUMNS, rows: archived });
+  yield* insert({ table: 'metrics', columns: POINT_COLUMNS, rows: current, fixedShape: true });
+  yield* insert({ table: 'metrics_archive', columns: POINT_COLUMNS, rows: archived, fixedShape: true });
 }
 
 /** Moves points of some runs from the current series to the archive. */

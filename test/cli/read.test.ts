@@ -45,7 +45,16 @@ describe('lockstep read commands', () => {
   });
 
   it('runs shows the live-run columns on request', async () => {
-    const out = await cli(['runs', 'sweep', '--db', db, '--limit', '1', '--columns', 'status,run_attempt,run_executor']);
+    const out = await cli([
+      'runs',
+      'sweep',
+      '--db',
+      db,
+      '--limit',
+      '1',
+      '--columns',
+      'status,run_attempt,run_executor',
+    ]);
     assert.equal(out.code, 0, out.stderr);
     assert.equal(out.stdout, 'status,run_attempt,run_executor\ndone,1,inline\n');
   });

@@ -217,6 +217,26 @@ for (const backend of backends()) {
       }
     });
 
+    it('a column that changes kind between writes of one session takes the new kind (no statement keeps the old one)', async (t) => {
+      const s = await session(t);
+      if (!s) return;
+      const exp = await s.createExperiment('rekind');
+      const a = exp.addRun({ i: 0 });
+      a.fields.o = { deep: [1, 2] };
+      await exp.persist();
+      const b = exp.addRun({ i: 1 });
+      b.fields.o = new Map([['k', 1]]);
+      await exp.persist();
+      const c = exp.addRun({ i: 2 });
+      c.fields.o = { again: true };
+      await exp.persist();
+      const back = await s.loadExperiment('rekind');
+      assert.deepEqual(back.runs.get(a.id)?.fields.o, { deep: [1, 2] });
+      assert.deepEqual(back.runs.get(b.id)?.fields.o, new Map([['k', 1]]));
+      assert.deepEqual(back.runs.get(c.id)?.fields.o, { again: true });
+      assert.equal(back.columns.o?.kind, 'binary');
+    });
+
     it('types columns from all runs: a field that is a number in one run and a string in another', async (t) => {
       const s = await session(t);
       if (!s) return;

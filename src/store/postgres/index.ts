@@ -234,7 +234,7 @@ function tuplesOf(w: number, n: number): string {
   return text;
 }
 
-/** Multi-row INSERTs of up to 1000 rows (the parameter limit permitting), each a named prepared statement. */
+/** Multi-row INSERTs of up to 1000 rows (the parameter limit permitting); named prepared statements for tables of a fixed shape. */
 async function insertOn(q: Queryable, spec: InsertSpec): Promise<void> {
   const width = spec.columns.length;
   const total = rowCount(spec.rows);
@@ -256,7 +256,7 @@ async function insertOn(q: Queryable, spec: InsertSpec): Promise<void> {
       for (let c = 0; c < width; c++) params[p++] = r[c];
     }
     const text = insertSql(spec, tuplesOf(width, n));
-    await q.query({ name: statementName(text), text, values: params });
+    await q.query(spec.fixedShape ? { name: statementName(text), text, values: params } : { text, values: params });
   }
 }
 
