@@ -99,10 +99,12 @@ function calibrate(ms: number): number {
  * give right now; lockstep's is measured against it.
  */
 async function rawThreads(threads: number, runs: number, iters: number): Promise<Timing> {
+  // the same function as the lockstep step (exec-steps.ts), one call per run
   const code = `const { parentPort, workerData } = require('node:worker_threads');
-    let acc = 0;
-    for (let r = 0; r < workerData.runs; r++) { for (let i = 0; i < workerData.iters; i++) acc += Math.sqrt(i + acc * 1e-9); }
-    parentPort.postMessage(acc);`;
+    function arithmetic(iters) { let acc = 0; for (let i = 0; i < iters; i++) acc += Math.sqrt(i + acc * 1e-9); return acc; }
+    let total = 0;
+    for (let r = 0; r < workerData.runs; r++) total += arithmetic(workerData.iters);
+    parentPort.postMessage(total);`;
   // Started on the clock, as lockstep's pool is: the same work from nothing.
   return timed(() => {
     const workers = Array.from(

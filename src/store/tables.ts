@@ -81,7 +81,12 @@ export async function createSharedTables(driver: Driver): Promise<void> {
     )`);
     // `metrics` holds each run's current attempt, `metrics_archive` the points of earlier ones
     await tx.exec(pointsTable(driver.dialect, 'metrics', 'NOT NULL DEFAULT 1'));
-    await tx.exec('CREATE INDEX IF NOT EXISTS metrics_run_key ON metrics (experiment_id, run_id, key, step)');
+    // Covering (time and value included): a chart's downsampling and a run's latest values read the
+    // index alone. It replaces metrics_run_key (experiment_id, run_id, key, step) of older databases.
+    await tx.exec(
+      'CREATE INDEX IF NOT EXISTS metrics_series ON metrics (experiment_id, run_id, key, step, "timestamp", value)',
+    );
+    await tx.exec('DROP INDEX IF EXISTS metrics_run_key');
     await tx.exec(pointsTable(driver.dialect, 'metrics_archive', 'NOT NULL'));
     await tx.exec(
       'CREATE INDEX IF NOT EXISTS metrics_archive_run ON metrics_archive (experiment_id, run_id, attempt, key, step)',
