@@ -38,31 +38,44 @@ export class Sharing {
     private readonly onShared?: () => void,
   ) {}
 
-  /** Registers this execution and looks for others (they are checked again every `everyMs`). */
+  /**
+   * Registers this execution and looks for others (they are checked again
+   * every `everyMs`). Registering at once, not at the first beat, is what
+   * lets a process that starts a moment later see this one and take the runs
+   * in another order.
+   */
   static async start(
     store: Store,
     exp: ExperimentRecord,
     o: { leaseMs: number; everyMs: number; names: readonly string[]; rerun: boolean; onShared?: () => void },
   ): Promise<Sharing> {
-    const d = store.driver;
     const s = new Sharing(store, exp, randomUUID(), o.leaseMs, o.names, o.rerun, o.onShared);
-    await d.run(`INSERT INTO ${TABLE} (id, experiment_id, host, pid, lease_until) VALUES (?, ?, ?, ?, ?)`, [
-      s.id,
-      exp.id,
-      hostname(),
-      process.pid,
-      Date.now() + o.leaseMs,
-    ]);
-    await s.seeOthers(Date.now());
-    s.timer = setInterval(() => s.beat().catch(() => undefined), o.everyMs);
+    await s.beat();
+    s.timer = setInterval(() => {
+      s.beating = s.beat().catch(() => undefined);
+    }, o.everyMs);
     s.timer.unref();
     return s;
   }
 
-  /** Renews this execution's lease and sees whether another one is alive. */
+  private registered = false;
+  private beating: Promise<void> = Promise.resolve();
+
+  /** Registers this execution or renews its lease, and sees whether another one is alive. */
   private async beat(): Promise<void> {
     const now = Date.now();
-    await this.store.driver.run(`UPDATE ${TABLE} SET lease_until = ? WHERE id = ?`, [now + this.leaseMs, this.id]);
+    const d = this.store.driver;
+    if (this.registered) await d.run(`UPDATE ${TABLE} SET lease_until = ? WHERE id = ?`, [now + this.leaseMs, this.id]);
+    else {
+      await d.run(`INSERT INTO ${TABLE} (id, experiment_id, host, pid, lease_until) VALUES (?, ?, ?, ?, ?)`, [
+        this.id,
+        this.exp.id,
+        hostname(),
+        process.pid,
+        now + this.leaseMs,
+      ]);
+      this.registered = true;
+    }
     await this.seeOthers(now);
   }
 
@@ -139,6 +152,8 @@ export class Sharing {
     if (this.looking) clearInterval(this.looking);
     this.timer = null;
     this.looking = null;
-    await this.store.driver.run(`DELETE FROM ${TABLE} WHERE id = ?`, [this.id]).catch(() => undefined);
+    await this.beating;
+    if (this.registered)
+      await this.store.driver.run(`DELETE FROM ${TABLE} WHERE id = ?`, [this.id]).catch(() => undefined);
   }
 }
