@@ -74,7 +74,14 @@ function isJsonSafe(v: unknown, path: string, seen: Set<object>, depth = 0): boo
   let safe = true;
   if (Array.isArray(o)) {
     for (let i = 0; i < o.length; i++) {
-      if (!(i in o) || !isJsonSafe(o[i], `${path}[${i}]`, seen, depth + 1)) {
+      const item = o[i];
+      // long arrays of numbers are common (curves, predictions): no path string per element
+      if (typeof item === 'number') {
+        if (Number.isFinite(item) && !Object.is(item, -0)) continue;
+        safe = false;
+        break;
+      }
+      if (!(i in o) || !isJsonSafe(item, `${path}[${i}]`, seen, depth + 1)) {
         safe = false;
         break;
       }
