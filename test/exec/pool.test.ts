@@ -2,12 +2,24 @@ import assert from 'node:assert/strict';
 import { dirname } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { workerExecArgv } from '../../src/exec/pool/pool.ts';
 import { steps } from '../../src/exec/steps.ts';
 import { isLockstepError, type Session } from '../../src/index.ts';
 import { backends, tempDir, withFreshSession } from '../helpers.ts';
 
 const FIXTURE = new URL('./fixtures/steps.ts', import.meta.url).href;
 const xs = (n: number) => ({ x: Array.from({ length: n }, (_, i) => i) });
+
+describe('worker flags', () => {
+  it("drop the parent's tsx loader only when every module a worker loads is JavaScript", () => {
+    const js = ['file:///a/worker.js', 'file:///a/steps.mjs'];
+    const argv = ['--import', 'tsx', '--cpu-prof', '--import=tsx/esm', '--require', 'tsx/cjs', '--import', 'other'];
+    assert.deepEqual(workerExecArgv(js, argv), ['--cpu-prof', '--import', 'other']);
+    assert.deepEqual(workerExecArgv(['file:///a/worker.js', 'file:///a/steps.ts'], argv), argv);
+    assert.deepEqual(workerExecArgv(js, ['--loader', 'tsx', '-r', 'tsx/cjs']), []);
+    assert.deepEqual(workerExecArgv(js, ['--import', 'tsxlike']), ['--import', 'tsxlike']);
+  });
+});
 
 for (const backend of backends()) {
   describe(`worker pool on ${backend.name}`, () => {
@@ -54,11 +66,14 @@ for (const backend of backends()) {
         for (const run of exp.runs) {
           assert.notEqual(run.fields.pid, process.pid);
           assert.equal(run.fields.inside, true, 'insideWorker() is true in a worker');
+          // the steps are compiled once by the parent, so a worker starts without tsx's hooks (~100 ms each)
+          assert.doesNotMatch(String(run.fields.execArgv), /tsx/);
         }
         const here = await s.createExperiment('here');
         here.addRun({ x: 1 });
         await here.execute(steps(FIXTURE, 'whereAmI'));
         assert.equal(here.runs.first().fields.inside, false, 'and false inline');
+        assert.match(String(here.runs.first().fields.execArgv), /tsx/, 'this test process itself runs under tsx');
       }));
 
     it('refuses a plain function before any run starts, saying what to change', () =>

@@ -101,6 +101,7 @@ export class RunPool {
     const pool = new Tinypool({
       filename,
       runtime: processes ? 'child_process' : 'worker_threads',
+      execArgv: workerExecArgv([filename, ...workerSteps.map((s) => s.module)]),
       minThreads: o.jobs,
       maxThreads: o.jobs,
       idleTimeout: 30_000,
@@ -144,6 +145,32 @@ export class RunPool {
     this.channel?.close();
     if (this.dataDir) rmSync(this.dataDir, { recursive: true, force: true });
   }
+}
+
+const TS_MODULE = /\.(ts|mts|cts|tsx)$/;
+const TSX_FLAG = /^--(import|loader|experimental-loader|require)$|^-r$/;
+
+/**
+ * Node's flags for the workers: the parent's own, less a TypeScript loader
+ * (`--import tsx`, as a parent started by tsx has) when every module a worker
+ * imports at start is JavaScript. tsx's hooks cost each worker about 100 ms
+ * of start-up for nothing once the steps are compiled; a TypeScript module
+ * imported later still loads, through tsx's API (tsLoader.ts).
+ */
+export function workerExecArgv(modules: readonly string[], execArgv = process.execArgv): string[] {
+  if (modules.some((m) => TS_MODULE.test(new URL(m, 'file:///').pathname))) return [...execArgv];
+  const out: string[] = [];
+  for (let i = 0; i < execArgv.length; i++) {
+    const flag = execArgv[i] as string;
+    const eq = flag.indexOf('=');
+    const [name, value] = eq > 0 ? [flag.slice(0, eq), flag.slice(eq + 1)] : [flag, execArgv[i + 1]];
+    if (TSX_FLAG.test(name) && value !== undefined && /^tsx(\/|$)/.test(value)) {
+      if (eq < 0) i++;
+      continue;
+    }
+    out.push(flag);
+  }
+  return out;
 }
 
 function envStrings(): Record<string, string> {
