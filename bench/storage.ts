@@ -59,9 +59,14 @@ async function lockstepWrite(url: string, c: Case, value: unknown): Promise<numb
  * attempt, steps, host, pid, executor, the param and the field), in one
  * transaction through one prepared statement.
  */
-function rawWrite(file: string, c: Case, value: unknown): number {
+function rawWrite(file: string, c: Case, value: unknown, wal = false): number {
   const t0 = performance.now();
   const db = new Database(file);
+  if (wal) {
+    // lockstep's own journal settings: WAL (readers see a live run while it is written), synchronous NORMAL
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+  }
   const insert = sqliteTable(db, 'experiment_bench', c.values === 1 ? 'REAL' : 'TEXT');
   db.transaction(() => {
     for (let i = 0; i < c.runs; i++) {
@@ -172,28 +177,41 @@ export const storage: Suite = {
         const value = payload(c);
         const ours: number[] = [];
         const raw: number[] = [];
+        const rawWal: number[] = [];
         for (let r = 0; r < REPS; r++) {
           // alternate the order so neither side always runs on a warmer cache
           if (r % 2 === 0) {
             ours.push(await lockstepWrite(freshFile(dir), c, value));
             raw.push(rawWrite(freshFile(dir), c, value));
+            rawWal.push(rawWrite(freshFile(dir), c, value, true));
           } else {
+            rawWal.push(rawWrite(freshFile(dir), c, value, true));
             raw.push(rawWrite(freshFile(dir), c, value));
             ours.push(await lockstepWrite(freshFile(dir), c, value));
           }
         }
-        const [a, b] = [median(ours), median(raw)];
+        const [a, b, w] = [median(ours), median(raw), median(rawWal)];
         const [pa, pb] = withPg ? await pgCase(c, value, Math.min(REPS, 5)) : [0, 0];
         const pgCells = withPg ? [ms(pa), ms(pb), `${(pa / pb).toFixed(2)}×`] : ['n/a', 'n/a', ''];
-        rows.push([c.name, ms(a), ms(b), `${(a / b).toFixed(2)}×`, ...pgCells]);
+        rows.push([c.name, ms(a), ms(b), `${(a / b).toFixed(2)}×`, ms(w), `${(a / w).toFixed(2)}×`, ...pgCells]);
       }
       const [a, b] = only && !'load 10^4 runs'.includes(only) ? [0, 0] : await loadCase(dir);
-      if (a) rows.push(['load 10^4 runs into memory', ms(a), ms(b), `${(a / b).toFixed(2)}×`, '', '', '']);
+      if (a) rows.push(['load 10^4 runs into memory', ms(a), ms(b), `${(a / b).toFixed(2)}×`, '', '', '', '', '']);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
     printTable(
-      ['case', 'lockstep SQLite', 'raw better-sqlite3', 'ratio', 'lockstep PostgreSQL', 'raw pg', 'ratio'],
+      [
+        'case',
+        'lockstep SQLite',
+        'raw better-sqlite3',
+        'ratio',
+        'raw, WAL',
+        'ratio',
+        'lockstep PostgreSQL',
+        'raw pg',
+        'ratio',
+      ],
       rows,
     );
     if (!withPg) console.log('(PostgreSQL unreachable: no PostgreSQL figures)');
