@@ -2,8 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { LockstepError } from '../errors.ts';
-import { readLock } from '../lock/format.ts';
-import { nearestLock } from '../lock/lineage.ts';
 import type { Row } from '../store/driver.ts';
 import type { ArtifactContext, StoredFile } from './context.ts';
 import { under } from './paths.ts';
@@ -85,6 +83,7 @@ export class DatasetRegistry {
       createdAt: new Date(),
     };
     const d = this.ctx.driver.dialect;
+    const lockId = await producedBy(path);
     await this.ctx.driver.transaction(async (tx) => {
       await tx.run(
         'INSERT INTO datasets (id, name, version, kind, digest, size, file_count, source, schema, created_at, lock_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
@@ -99,7 +98,7 @@ export class DatasetRegistry {
           info.source,
           d.toParam('json', schema),
           d.toParam('date', info.createdAt),
-          producedBy(path),
+          lockId,
         ],
       );
       await this.ctx.writeFiles(tx, info.id, tree.files);
@@ -225,7 +224,9 @@ export class DatasetRegistry {
 }
 
 /** The id of the run.lock at or above a path: the run that produced the files, when one did. */
-function producedBy(path: string): string | null {
+async function producedBy(path: string): Promise<string | null> {
+  // loaded on use: the run-lock code (and its YAML parser) is not for every session that opens
+  const [{ nearestLock }, { readLock }] = await Promise.all([import('../lock/lineage.ts'), import('../lock/format.ts')]);
   const file = nearestLock(path);
   if (!file) return null;
   try {

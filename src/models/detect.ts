@@ -1,8 +1,6 @@
-import { parse as parseYaml } from 'yaml';
 import type { StoredFile } from '../artifacts/context.ts';
 import { LockstepError } from '../errors.ts';
 import { checkModelFile, type ModelFile } from './format.ts';
-import { detectOnnx } from './onnx/detect.ts';
 import type { OnnxSchema } from './onnx/model.ts';
 import type { InputSchema } from './registry-types.ts';
 
@@ -42,7 +40,7 @@ export async function detectFormat(
   if (files.length === 0) return { format: 'external', ...NOTHING };
   const mlmodel = files.find((f) => f.path === 'MLmodel');
   if (mlmodel && mlmodel.size <= MAX_SNIFF) {
-    const meta = parseMlmodel((await read(mlmodel)).toString('utf8'));
+    const meta = await parseMlmodel((await read(mlmodel)).toString('utf8'));
     if (meta?.onnx) {
       const found = await orNull(detectOnnxFiles(files, read));
       if (found) return found;
@@ -93,7 +91,7 @@ export async function detectOnnxFiles(
   where = 'the model',
 ): Promise<Detected> {
   const mlmodel = files.find((f) => f.path === 'MLmodel');
-  const meta = mlmodel ? parseMlmodel((await read(mlmodel)).toString('utf8')) : null;
+  const meta = mlmodel ? await parseMlmodel((await read(mlmodel)).toString('utf8')) : null;
   const onnxFiles = files.filter((f) => f.path.endsWith('.onnx'));
   const path =
     meta?.onnx ?? (files.length === 1 ? files[0]?.path : onnxFiles.length === 1 ? onnxFiles[0]?.path : undefined);
@@ -108,6 +106,8 @@ export async function detectOnnxFiles(
   const bytes = await read(file);
   const name = file.path || 'model.onnx';
   const signatureNames = meta?.inputs.features.map((f) => f.name) ?? [];
+  // loaded on use, as the YAML parser below: neither is for every session that opens
+  const { detectOnnx } = await import('./onnx/detect.ts');
   let found: Detected;
   try {
     found = detectOnnx(bytes, file.path, `${where} (${name})`, {
@@ -125,9 +125,10 @@ export async function detectOnnxFiles(
 const NUMERIC = new Set(['double', 'float', 'long', 'integer']);
 
 /** An MLmodel file's flavors, and its signature's inputs when they are all numbers. */
-function parseMlmodel(
+async function parseMlmodel(
   text: string,
-): { flavors: string[]; inputs: Detected['inputSchema']; onnx: string | null } | null {
+): Promise<{ flavors: string[]; inputs: Detected['inputSchema']; onnx: string | null } | null> {
+  const { parse: parseYaml } = await import('yaml');
   let doc: unknown;
   try {
     doc = parseYaml(text);

@@ -7,7 +7,7 @@ import type { Driver, Row } from '../store/driver.ts';
 import { type Detected, detectFormat, detectOnnxFiles, unservable } from './detect.ts';
 import { checkModelFile, type ModelFile, parseModelFile } from './format.ts';
 import { LoadedModel } from './loaded.ts';
-import { OnnxModel, type OnnxSchema } from './onnx/model.ts';
+import type { OnnxSchema } from './onnx/model.ts';
 import {
   createModel,
   deleteModel,
@@ -377,6 +377,8 @@ export class ModelRegistry {
       labels: version.labels,
       target: version.inputSchema.target ?? null,
     };
+    // loaded on use: ONNX's protobuf schema (protobufjs) is not for every session that opens
+    const { OnnxModel } = await import('./onnx/model.ts');
     return OnnxModel.open(bytes, version, schema, where);
   }
 

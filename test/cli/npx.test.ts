@@ -90,3 +90,28 @@ test('an installed package (no src/) runs dist/', async () => {
   rmSync(join(dir, 'src'), { recursive: true });
   assert.equal(await ran(dir), 'dist');
 });
+
+test('opening a session and listing experiments loads no serving, tracking-server or run-lock packages', async () => {
+  // every module the process resolves, recorded by a resolve hook
+  const dir = tempDir();
+  const hooks = join(dir, 'hooks.mjs');
+  writeFileSync(
+    hooks,
+    "export async function resolve(s, c, next) { const r = await next(s, c); process.stderr.write(`resolved ${r.url}\\n`); return r; }\n",
+  );
+  const register = join(dir, 'register.mjs');
+  writeFileSync(register, `import { register } from 'node:module'; register(${JSON.stringify(`file://${hooks}`)});\n`);
+  const { stderr } = await exec(
+    process.execPath,
+    ['--import', 'tsx', '--import', register, join(REPO, 'src/cli/main.ts'), 'ls', '--db', join(dir, 'none.db')],
+    { cwd: REPO },
+  );
+  const loaded = stderr.split('\n').filter((l) => l.startsWith('resolved '));
+  assert.ok(loaded.some((l) => l.includes('better-sqlite3')), 'the hook saw the modules');
+  for (const heavy of ['protobufjs', '/yaml/', 'onnxruntime', 'fastify', 'esbuild', '@node-rs/xxhash', 'zod'])
+    assert.deepEqual(
+      loaded.filter((l) => l.includes(`node_modules/${heavy.replace(/^\//, '')}`)),
+      [],
+      `${heavy} is loaded by \`lockstep ls\`: import it where it is used`,
+    );
+});

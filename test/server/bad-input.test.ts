@@ -2,21 +2,18 @@
 // JSON nested thousands deep, dates beyond what a Date holds, integers beyond
 // 2^53, NUL characters and lone surrogates in names, keys and values.
 import assert from 'node:assert/strict';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { isLockstepError } from '../../src/errors.ts';
-import { createServer } from '../../src/server/index.ts';
-import { backends, freshSession, runCli } from '../helpers.ts';
+import { backends, runCli } from '../helpers.ts';
+import { serverSuite } from './suite.ts';
 
 const nested = (n: number, leaf = '1') => `${'['.repeat(n)}${leaf}${']'.repeat(n)}`;
 
 for (const backend of backends()) {
   describe(`bad input on ${backend.name}`, async () => {
-    after(() => backend.cleanup());
-    const session = await freshSession(backend);
-    if (!session) return;
-    after(() => session.close());
-    const app = await createServer({ session, uiRoot: false });
-    after(() => app.close());
+    const suite = await serverSuite(backend);
+    if (!suite) return;
+    const { session, app } = suite;
     const exp = await session.createExperiment('bad');
     await exp.run({ k: 1 }, (r) => {
       r.fields.obj = { a: 1 };

@@ -1,11 +1,11 @@
 // Random bodies against every write endpoint of the native and MLflow APIs
 // (fast-check, bounded in time): never a 5xx, and the database stays intact.
 import assert from 'node:assert/strict';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { createServer } from '../../src/server/index.ts';
 import { SqliteDriver } from '../../src/store/sqlite/index.ts';
-import { backends, freshSession } from '../helpers.ts';
+import { backends } from '../helpers.ts';
+import { serverSuite } from './suite.ts';
 
 /** Seconds of fuzzing per backend (LOCKSTEP_FUZZ_SECONDS for a longer run). */
 const SECONDS = Number(process.env.LOCKSTEP_FUZZ_SECONDS) || 8;
@@ -55,12 +55,9 @@ function shaped(keys: Record<string, fc.Arbitrary<unknown>>): fc.Arbitrary<unkno
 
 for (const backend of backends()) {
   describe(`fuzzing the write endpoints on ${backend.name}`, async () => {
-    after(() => backend.cleanup());
-    const session = await freshSession(backend);
-    if (!session) return;
-    after(() => session.close());
-    const app = await createServer({ session, uiRoot: false });
-    after(() => app.close());
+    const suite = await serverSuite(backend);
+    if (!suite) return;
+    const { session, app } = suite;
     const exp = await session.createExperiment('fz');
     const keep = await exp.run({ k: 1 }, (r) => {
       r.fields.acc = 0.5;

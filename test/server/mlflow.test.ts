@@ -1,19 +1,16 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
-import { createServer } from '../../src/server/index.ts';
-import { backends, freshSession } from '../helpers.ts';
+import { describe, it } from 'node:test';
+import { backends } from '../helpers.ts';
+import { serverSuite } from './suite.ts';
 
 // Request bodies below are shaped as MLflow's Python client (mlflow/store/tracking/rest_store.py)
 // sends them: message_to_json of the request protos, run_uuid next to run_id, GETs as query strings.
 for (const backend of backends()) {
   describe(`MLflow tracking API on ${backend.name}`, async () => {
-    after(() => backend.cleanup());
-    const session = await freshSession(backend);
-    if (!session) return;
-    after(() => session.close());
-    const app = await createServer({ session, uiRoot: false });
-    after(() => app.close());
+    const suite = await serverSuite(backend);
+    if (!suite) return;
+    const { session, app } = suite;
 
     const call = async (method: 'GET' | 'POST', path: string, body?: object | string, prefix = '/api/2.0/mlflow') => {
       const res =
