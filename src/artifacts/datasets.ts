@@ -226,7 +226,10 @@ export class DatasetRegistry {
 /** The id of the run.lock at or above a path: the run that produced the files, when one did. */
 async function producedBy(path: string): Promise<string | null> {
   // loaded on use: the run-lock code (and its YAML parser) is not for every session that opens
-  const [{ nearestLock }, { readLock }] = await Promise.all([import('../lock/lineage.ts'), import('../lock/format.ts')]);
+  const [{ nearestLock }, { readLock }] = await Promise.all([
+    import('../lock/lineage.ts'),
+    import('../lock/format.ts'),
+  ]);
   const file = nearestLock(path);
   if (!file) return null;
   try {

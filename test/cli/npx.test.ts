@@ -97,7 +97,7 @@ test('opening a session and listing experiments loads no serving, tracking-serve
   const hooks = join(dir, 'hooks.mjs');
   writeFileSync(
     hooks,
-    "export async function resolve(s, c, next) { const r = await next(s, c); process.stderr.write(`resolved ${r.url}\\n`); return r; }\n",
+    "export async function resolve(s, c, next) { const r = await next(s, c); process.stderr.write('resolved ' + r.url + '\\n'); return r; }\n",
   );
   const register = join(dir, 'register.mjs');
   writeFileSync(register, `import { register } from 'node:module'; register(${JSON.stringify(`file://${hooks}`)});\n`);
@@ -107,7 +107,10 @@ test('opening a session and listing experiments loads no serving, tracking-serve
     { cwd: REPO },
   );
   const loaded = stderr.split('\n').filter((l) => l.startsWith('resolved '));
-  assert.ok(loaded.some((l) => l.includes('better-sqlite3')), 'the hook saw the modules');
+  assert.ok(
+    loaded.some((l) => l.includes('better-sqlite3')),
+    'the hook saw the modules',
+  );
   for (const heavy of ['protobufjs', '/yaml/', 'onnxruntime', 'fastify', 'esbuild', '@node-rs/xxhash', 'zod'])
     assert.deepEqual(
       loaded.filter((l) => l.includes(`node_modules/${heavy.replace(/^\//, '')}`)),
