@@ -7,7 +7,9 @@ import type { HashCache } from './cache.ts';
 
 /** Hashes are written `xxh3:` followed by 16 hex digits (XXH3-64, seed 0: what `xxhsum -H3` prints). */
 export const HASH_PREFIX = 'xxh3:';
-const CHUNK = 4 * 1024 * 1024;
+/** Reads in flight per file, of CHUNK bytes each: the next chunks are read (in libuv's threads) while one is hashed. */
+const DEPTH = 4;
+const CHUNK = 1024 * 1024;
 const SMALL = 256 * 1024;
 /** Files hashed at once: enough to keep the disk busy while the CPU hashes. */
 const PARALLEL = 8;
@@ -16,7 +18,12 @@ export function formatHash(h: bigint): string {
   return HASH_PREFIX + h.toString(16).padStart(16, '0');
 }
 
-/** XXH3-64 of a file, streamed in 4 MiB chunks through one reused buffer. */
+/**
+ * XXH3-64 of a file, streamed: DEPTH positional reads of CHUNK bytes stay in
+ * flight, so reading (a copy from the page cache, on libuv's threads) and
+ * hashing (here) overlap; one read after the other left the hash waiting on
+ * every copy (57% of `xxhsum -H3`'s speed on 1 GiB, against about 75%).
+ */
 export async function hashFile(path: string): Promise<string> {
   const fh = await open(path, 'r');
   try {
@@ -27,15 +34,41 @@ export async function hashFile(path: string): Promise<string> {
       return formatHash(xxh3.xxh64(buf.subarray(0, bytesRead)));
     }
     const state = xxh3.Xxh3.withSeed();
-    const buf = Buffer.allocUnsafe(CHUNK);
-    for (;;) {
-      const { bytesRead } = await fh.read(buf, 0, CHUNK, null);
-      if (bytesRead === 0) break;
-      state.update(bytesRead === CHUNK ? buf : buf.subarray(0, bytesRead));
+    const buffers = Array.from({ length: DEPTH }, () => Buffer.allocUnsafe(CHUNK));
+    const reads: Promise<{ bytesRead: number; buffer: Buffer }>[] = [];
+    let position = 0;
+    const readNext = () => {
+      reads.push(fh.read(buffers[(position / CHUNK) % DEPTH] as Buffer, 0, CHUNK, position));
+      position += CHUNK;
+    };
+    for (let i = 0; i < DEPTH; i++) readNext();
+    let notTheEnd = false;
+    try {
+      for (;;) {
+        const { bytesRead, buffer } = await (reads.shift() as (typeof reads)[number]);
+        if (bytesRead > 0) state.update(bytesRead === CHUNK ? buffer : buffer.subarray(0, bytesRead));
+        if (bytesRead < CHUNK) break; // the end of the file (reads past it, in flight, find nothing)
+        readNext(); // into the buffer just hashed
+      }
+    } finally {
+      const after = await Promise.allSettled(reads);
+      notTheEnd = after.some((r) => r.status === 'fulfilled' && r.value.bytesRead > 0);
     }
-    return formatHash(state.digest());
+    // a short read that was not the end (a file growing while it is hashed): hash it again, in one stream
+    return notTheEnd ? await hashSequentially(fh) : formatHash(state.digest());
   } finally {
     await fh.close();
+  }
+}
+
+async function hashSequentially(fh: Awaited<ReturnType<typeof open>>): Promise<string> {
+  const state = xxh3.Xxh3.withSeed();
+  const buf = Buffer.allocUnsafe(CHUNK);
+  for (let position = 0; ; ) {
+    const { bytesRead } = await fh.read(buf, 0, CHUNK, position);
+    if (bytesRead === 0) return formatHash(state.digest());
+    state.update(buf.subarray(0, bytesRead));
+    position += bytesRead;
   }
 }
 

@@ -19,11 +19,16 @@ describe('hashing', () => {
   test('file hashes are XXH3-64, the same as `xxhsum -H3`, streamed or not', async (t) => {
     const dir = tempDir();
     const small = write(dir, 'small.bin', randomBytes(1000));
-    const big = write(dir, 'big.bin', randomBytes(9 * 1024 * 1024 + 123)); // crosses the 4 MiB chunks
+    const big = write(dir, 'big.bin', randomBytes(9 * 1024 * 1024 + 123)); // crosses the 1 MiB chunks read ahead
     const ref = xxhsum(small);
     if (ref === undefined) return t.skip('xxhsum (Debian xxhash) not installed');
     assert.equal(await hashFile(small), `xxh3:${ref}`);
     assert.equal(await hashFile(big), `xxh3:${xxhsum(big)}`);
+    // sizes at the edges of the read-ahead: just over the one-read limit, whole chunks, reads past the end
+    for (const size of [256 * 1024 + 1, 1024 * 1024, 3 * 1024 * 1024, 4 * 1024 * 1024, 5 * 1024 * 1024 - 1]) {
+      const file = write(dir, `edge-${size}.bin`, randomBytes(size));
+      assert.equal(await hashFile(file), `xxh3:${xxhsum(file)}`, `a file of ${size} bytes`);
+    }
   });
 
   test('a directory hash is XXH3 over its sorted (path, hash) listing', async (t) => {
