@@ -209,6 +209,32 @@ describe('web UI on the iris demo', { skip: browserMissing(), timeout: 240_000 }
     await waitText(chart.locator('figcaption'), /^loss \(50,000 points, downsampled/);
   });
 
+  it('opens a run page from its address without the page-loading fallback, and without ECharts when no value needs it', async () => {
+    // A page that suspends shows the fallback and React 19 then holds it back for at least 300 ms: the run's
+    // request, and its charts, waited that long. The run page's module now loads before the first render.
+    const fresh = await browser.context.newPage();
+    try {
+      await fresh.addInitScript(`new MutationObserver(() => {
+        if (document.querySelector('.loading')?.textContent?.includes('Loading page')) window.__pageFallback = true;
+      }).observe(document, { childList: true, subtree: true });`);
+      const scripts: string[] = [];
+      fresh.on('response', (r) => {
+        if (r.url().endsWith('.js')) scripts.push(r.url());
+      });
+      await fresh.goto(`${server.url}/experiments/long/runs/${longRun}`);
+      await fresh.getByTestId('metric-loss').locator('canvas').first().waitFor();
+      assert.equal(await fresh.evaluate('window.__pageFallback === true'), false, 'the page fallback was shown');
+      // the run has no matrix: the heatmap's chunk (and ECharts with it) is not fetched
+      assert.ok(scripts.length > 0);
+      assert.deepEqual(
+        scripts.filter((u) => /\/(Heatmap|html)-[^/]*\.js$/.test(u)),
+        [],
+      );
+    } finally {
+      await fresh.close();
+    }
+  });
+
   it('compares two runs with differences highlighted and series overlaid', async () => {
     await page().goto(`${server.url}/experiments/iris?sort=accuracy&order=desc`);
     await page().locator('[data-testid="runs-table"] .tr[data-index="0"] input[type=checkbox]').check();

@@ -1,36 +1,75 @@
 // Picks the page from the path. Each page reads its own state from the query
 // string. Pages that draw charts load lazily, so the experiments list and the
 // runs table do not wait for ECharts and uPlot.
-import { lazy, type ReactNode, Suspense } from 'react';
+import { type ComponentType, lazy, type ReactNode, Suspense } from 'react';
 import { Layout } from './components/Layout.tsx';
 import { Loading } from './components/Status.tsx';
 import { ExperimentsPage } from './pages/ExperimentsPage.tsx';
 import { RunsPage } from './pages/RunsPage.tsx';
 import { match, useLocation } from './router.tsx';
 
-const RunPage = lazy(() => import('./pages/RunPage.tsx').then((m) => ({ default: m.RunPage })));
-const ComparePage = lazy(() => import('./pages/ComparePage.tsx').then((m) => ({ default: m.ComparePage })));
-const ChartsPage = lazy(() => import('./pages/ChartsPage.tsx').then((m) => ({ default: m.ChartsPage })));
-const LineagePage = lazy(() => import('./pages/LineagePage.tsx').then((m) => ({ default: m.LineagePage })));
-const SqlPage = lazy(() => import('./pages/SqlPage.tsx').then((m) => ({ default: m.SqlPage })));
-const ModelsPage = lazy(() => import('./pages/ModelsPage.tsx').then((m) => ({ default: m.ModelsPage })));
-const ModelPage = lazy(() => import('./pages/ModelPage.tsx').then((m) => ({ default: m.ModelPage })));
+/**
+ * A page loaded on demand. Once its module is here it renders at once: a page
+ * that suspends shows the fallback, and React 19 then holds the page back for
+ * at least 300 ms (its fallback throttle), which on the run page delayed the
+ * run's request, and so its charts, by that much.
+ */
+function page<P extends object>(
+  load: () => Promise<ComponentType<P>>,
+): ComponentType<P> & { preload(): Promise<unknown> } {
+  let loaded: ComponentType<P> | undefined;
+  let loading: Promise<ComponentType<P>> | undefined;
+  const preload = () => {
+    loading ??= load().then((c) => (loaded = c));
+    return loading;
+  };
+  const Lazy = lazy(() => preload().then((c) => ({ default: c })));
+  const Page = (props: P) => {
+    const C = loaded ?? Lazy;
+    return <C {...props} />;
+  };
+  return Object.assign(Page, { preload });
+}
+
+const RunPage = page(() => import('./pages/RunPage.tsx').then((m) => m.RunPage));
+const ComparePage = page(() => import('./pages/ComparePage.tsx').then((m) => m.ComparePage));
+const ChartsPage = page(() => import('./pages/ChartsPage.tsx').then((m) => m.ChartsPage));
+const LineagePage = page(() => import('./pages/LineagePage.tsx').then((m) => m.LineagePage));
+const SqlPage = page(() => import('./pages/SqlPage.tsx').then((m) => m.SqlPage));
+const ModelsPage = page(() => import('./pages/ModelsPage.tsx').then((m) => m.ModelsPage));
+const ModelPage = page(() => import('./pages/ModelPage.tsx').then((m) => m.ModelPage));
 
 type Render = (params: Record<string, string>) => ReactNode;
 
-/** Patterns in order; `:x` segments become params. */
-const ROUTES: [string, Render][] = [
+/** Patterns in order; `:x` segments become params; the third item loads a lazy page's module. */
+const ROUTES: [string, Render, (() => Promise<unknown>)?][] = [
   ['/', () => <ExperimentsPage />],
   ['/experiments', () => <ExperimentsPage />],
-  ['/sql', () => <SqlPage />],
-  ['/lineage', () => <LineagePage />],
-  ['/models', () => <ModelsPage />],
-  ['/models/:model', (p) => <ModelPage name={p.model!} />],
+  ['/sql', () => <SqlPage />, SqlPage.preload],
+  ['/lineage', () => <LineagePage />, LineagePage.preload],
+  ['/models', () => <ModelsPage />, ModelsPage.preload],
+  ['/models/:model', (p) => <ModelPage name={p.model!} />, ModelPage.preload],
   ['/experiments/:name', (p) => <RunsPage key={p.name} name={p.name!} />],
-  ['/experiments/:name/runs/:runId', (p) => <RunPage key={`${p.name}/${p.runId}`} name={p.name!} runId={p.runId!} />],
-  ['/experiments/:name/compare', (p) => <ComparePage name={p.name!} />],
-  ['/experiments/:name/charts', (p) => <ChartsPage name={p.name!} />],
+  [
+    '/experiments/:name/runs/:runId',
+    (p) => <RunPage key={`${p.name}/${p.runId}`} name={p.name!} runId={p.runId!} />,
+    RunPage.preload,
+  ],
+  ['/experiments/:name/compare', (p) => <ComparePage name={p.name!} />, ComparePage.preload],
+  ['/experiments/:name/charts', (p) => <ChartsPage name={p.name!} />, ChartsPage.preload],
 ];
+
+/**
+ * Loads the module of the page at `path` (when it is a lazy one), so that the
+ * first render shows it without a fallback; then, when the browser is idle,
+ * the run page's, the page most often opened next.
+ */
+export async function preloadPage(path: string): Promise<void> {
+  const route = ROUTES.find(([pattern]) => match(pattern, path));
+  await route?.[2]?.().catch(() => undefined); // a chunk that fails to load fails in the page, with its message
+  const idle = window.requestIdleCallback ?? ((f: () => void) => setTimeout(f, 200));
+  idle(() => void RunPage.preload().catch(() => undefined));
+}
 
 function Page() {
   const { path } = useLocation();

@@ -1,8 +1,12 @@
 // Renders one stored value in full: scalars as text, number matrices as a
 // heatmap plus a small table, arrays as a small table, objects, Maps and Sets
 // as nested key/value tables.
-import { Heatmap } from '../charts/Heatmap.tsx';
+import { lazy, Suspense } from 'react';
 import { classNames, formatCell, formatNumber, isMatrix } from '../format.ts';
+
+// ECharts (about 600 kB) loads with the first matrix shown, not with every page that shows a value:
+// the run page would otherwise fetch its run and draw its metric charts only after it
+const Heatmap = lazy(() => import('../charts/Heatmap.tsx').then((m) => ({ default: m.Heatmap })));
 
 const MAX_ITEMS = 50;
 
@@ -11,11 +15,13 @@ export function ValueView({ value, name, axisLabels }: { value: unknown; name: s
     return (
       <div className="matrix">
         {value.length <= 40 && value[0]!.length <= 40 && (
-          <Heatmap
-            matrix={value}
-            label={`${name} heatmap`}
-            axisLabels={axisLabels?.length === value.length ? axisLabels : undefined}
-          />
+          <Suspense fallback={null}>
+            <Heatmap
+              matrix={value}
+              label={`${name} heatmap`}
+              axisLabels={axisLabels?.length === value.length ? axisLabels : undefined}
+            />
+          </Suspense>
         )}
         <MatrixTable matrix={value} names={axisLabels?.length === value.length ? axisLabels : undefined} />
       </div>
