@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { createSession } from '../../src/index.ts';
-import { summariseMetrics } from '../../src/store/metric-summary.ts';
+import { runMetricKeys, summariseMetrics } from '../../src/store/metric-summary.ts';
 import { backends, runCli, tempDir, withFreshSession } from '../helpers.ts';
 
 describe('lockstep show with a long series', () => {
@@ -46,6 +46,36 @@ for (const backend of backends()) {
           { key: 'y', points: 1, last: 4, min: 4, max: 4 },
         ]);
         assert.deepEqual(await summariseMetrics(s.store.driver, exp.id, 'no-such-run'), []);
+      });
+    });
+
+    it("a run's metric keys come sorted, its own only, by a seek per key", async () => {
+      await withFreshSession(backend, async (s) => {
+        const exp = await s.createExperiment('k');
+        const run = await exp.run({ a: 1 }, (r) => {
+          for (const key of ['val/loss', 'acc', 'Loss', 'loss', 'z']) for (let i = 0; i < 3; i++) r.log(key, i, i);
+        });
+        await exp.run({ a: 2 }, (r) => r.log('other', 1));
+        const empty = await exp.run({ a: 3 }, (r) => {
+          r.fields.none = true;
+        });
+        const rows = await s.store.driver.all<{ key: string }>(
+          'SELECT DISTINCT key FROM metrics WHERE experiment_id = ? AND run_id = ? ORDER BY key',
+          [exp.id, run.id],
+        );
+        assert.deepEqual(
+          rows.map((r) => r.key),
+          await runMetricKeys(s.store.driver, exp.id, run.id),
+          'the same keys, in the same order, as DISTINCT',
+        );
+        assert.deepEqual([...(await runMetricKeys(s.store.driver, exp.id, run.id))].sort(), [
+          'Loss',
+          'acc',
+          'loss',
+          'val/loss',
+          'z',
+        ]);
+        assert.deepEqual(await runMetricKeys(s.store.driver, exp.id, empty.id), []);
       });
     });
   });

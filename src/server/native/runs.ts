@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { MAX_LIMIT, queryRuns, readTags } from '../../search/index.ts';
+import { runMetricKeys } from '../../store/metric-summary.ts';
 import type { ServerContext, Typed } from '../context.ts';
 import { toDisplay } from '../values.ts';
 import { listArtifacts, lockOf } from './registry.ts';
@@ -78,14 +79,11 @@ export function registerRuns(app: Typed, ctx: ServerContext): void {
     async (req) => {
       const exp = await store.requireExperiment(req.params.name);
       const run = await requireRun(store, exp, req.params.runId);
-      const keys = await store.driver.all<{ key: string }>(
-        'SELECT DISTINCT key FROM metrics WHERE experiment_id = ? AND run_id = ? ORDER BY key',
-        [exp.id, run.id],
-      );
+      const keys = await runMetricKeys(store.driver, exp.id, run.id);
       const tags = (await readTags(store.driver, exp.id, [run.id])).get(run.id) ?? {};
       return {
         run: runJson(run, tags),
-        metricKeys: keys.map((k) => k.key),
+        metricKeys: keys,
         lock: await lockOf(store, run),
         artifacts: await listArtifacts(ctx, exp.name, run.id),
       };
