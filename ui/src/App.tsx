@@ -1,7 +1,7 @@
 // Picks the page from the path. Each page reads its own state from the query
 // string. Pages that draw charts load lazily, so the experiments list and the
 // runs table do not wait for ECharts and uPlot.
-import { type ComponentType, lazy, type ReactNode, Suspense } from 'react';
+import { type ComponentType, lazy, type ReactNode, Suspense, useState } from 'react';
 import { Layout } from './components/Layout.tsx';
 import { Loading } from './components/Status.tsx';
 import { ExperimentsPage } from './pages/ExperimentsPage.tsx';
@@ -25,7 +25,8 @@ function page<P extends object>(
   };
   const Lazy = lazy(() => preload().then((c) => ({ default: c })));
   const Page = (props: P) => {
-    const C = loaded ?? Lazy;
+    // chosen once per mount: switching from Lazy to the loaded component on a later render would remount the page
+    const [C] = useState(() => loaded ?? Lazy);
     return <C {...props} />;
   };
   return Object.assign(Page, { preload });
